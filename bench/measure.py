@@ -1,0 +1,223 @@
+"""The parts of the benchmark that run inside Django: preparing the data,
+counting queries per page, and building the weekly digests.
+
+Run by bench/run.py as `python bench/measure.py <step>` with the benchmark's
+environment; prints one JSON object.
+"""
+
+import datetime
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from campaigns import board as board_logic  # noqa: E402
+from campaigns import digests  # noqa: E402
+from campaigns.models import (  # noqa: E402
+    Activity,
+    Campaign,
+    Tactic,
+    TacticStatus,
+    User,
+)
+
+BOARD_CAMPAIGN = os.environ.get("BENCH_CAMPAIGN", "Scale campaign 201")
+LOGIN = os.environ.get("BENCH_USER", "user1@scale.example")
+OPEN_COLUMNS = [TacticStatus.BACKLOG, TacticStatus.PLANNED, TacticStatus.IN_PROGRESS]
+
+
+def board_campaign():
+    return Campaign.objects.get(name=BOARD_CAMPAIGN)
+
+
+def prepare():
+    """A week of history in every scale campaign (what digests report), and
+    the cards the move benchmark shuttles between open columns."""
+    campaign = board_campaign()
+    now = timezone.now()
+    if not Activity.objects.filter(
+        campaign__name__startswith="Scale campaign"
+    ).exists():
+        rows = []
+        tactics = Tactic.objects.filter(campaign__name__startswith="Scale campaign")
+        for n, (pk, campaign_id, title, assignee_id) in enumerate(
+            tactics.values_list("pk", "campaign_id", "title", "assignee_id")[:20000]
+        ):
+            if n % 4:
+                continue
+            rows.append(
+                Activity(
+                    campaign_id=campaign_id,
+                    actor_id=assignee_id,
+                    verb=Activity.Verb.TACTIC_MOVED,
+                    summary=f"Moved “{title}” to Done",
+                    tactic_id=pk,
+                    data={"from": "in_progress", "to": "done", "position": 0},
+                    created_at=now - datetime.timedelta(hours=n % 150),
+                )
+            )
+        Activity.objects.bulk_create(rows, batch_size=2000)
+    cards = []
+    for i, status in enumerate(OPEN_COLUMNS):
+        other = OPEN_COLUMNS[(i + 1) % len(OPEN_COLUMNS)]
+        for pk in (
+            Tactic.objects.filter(campaign=campaign, status=status)
+            .order_by("position")
+            .values_list("pk", flat=True)[:30]
+        ):
+            url = reverse("tactic_move", args=[campaign.pk, pk])
+            cards.append([url, status, other])
+    return {
+        "campaign": campaign.pk,
+        "tactics": campaign.tactics.count(),
+        "users": User.objects.filter(email__endswith="@scale.example").count(),
+        "cards": cards,
+        "postgres": connection.cursor().connection.info.parameter_status(
+            "server_version"
+        ),
+    }
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _count(call):
+    """(statements, their SQL) of one request; BEGIN/COMMIT are not queries."""
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    assert response.status_code < 400, (response.status_code, response.content[:300])
+    sql = [q["sql"] for q in captured if not q["sql"].startswith(TRANSACTION_CONTROL)]
+    return len(sql), sql
+
+
+def queries():
+    """SQL statements per request, as the server runs them. `<page>_queries`
+    leaves out the session and user lookups that every logged-in request makes
+    (the logged-in floor has exactly those); `<page>_queries_total` has all."""
+    campaign = board_campaign()
+    user = User.objects.get(email=LOGIN)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    tactic = campaign.tactics.filter(status=TacticStatus.BACKLOG).first()
+    move_url = reverse("tactic_move", args=[campaign.pk, tactic.pk])
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    def move(status, **headers):
+        return lambda: client.post(
+            move_url, {"status": status, "position": 1}, **headers
+        )
+
+    requests = {
+        "floor_user": lambda: client.get("/bench/floor/user/"),
+        "board": lambda: client.get(reverse("board", args=[campaign.pk])),
+        "list": lambda: client.get(reverse("campaign_list")),
+        "overview": lambda: client.get(reverse("campaign_detail", args=[campaign.pk])),
+        "move": move(TacticStatus.PLANNED, **htmx),
+        "move_back": move(TacticStatus.BACKLOG, **htmx),
+        "move_plain": move(TacticStatus.PLANNED),
+        "move_plain_back": move(TacticStatus.BACKLOG),
+    }
+    # Warm up: first requests fill caches (content types, templates).
+    requests["board"]()
+    result = {}
+    for name, call in requests.items():
+        total, sql = _count(call)
+        result[f"{name}_queries_total"] = total
+        result[f"{name}_sql"] = sql
+    floor = result["floor_user_queries_total"]
+    for name in requests:
+        result[f"{name}_queries"] = result[f"{name}_queries_total"] - floor
+    # The move itself, without the request around it.
+    with CaptureQueriesContext(connection) as captured:
+        board_logic.move_tactic(campaign, tactic.pk, TacticStatus.PLANNED, 0, user)
+    board_logic.move_tactic(campaign, tactic.pk, TacticStatus.BACKLOG, 0, user)
+    result["move_logic_queries"] = sum(
+        1 for q in captured if not q["sql"].startswith(TRANSACTION_CONTROL)
+    )
+    return result
+
+
+def _digest_chunk(args):
+    """Build and render one chunk's digests, as one send_digest_chunk task
+    does (without sending); returns counts and this process's peak memory."""
+    chunk, now = args
+    built = sent = size = 0
+    cache = {}
+    with CaptureQueriesContext(connection) as queries:
+        for one in digests.build_digests(chunk, now):
+            built += 1
+            if digests.should_send(one):
+                email = digests.render(one, cache)
+                sent += 1
+                size += len(email.html) + len(email.text)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return built, sent, size, len(queries), peak
+
+
+def digest():
+    """The weekly digest of every scale user, in the scheduler's chunks.
+
+    BENCH_DIGEST_PROCESSES=n runs the chunks on n processes, as a Celery
+    worker with n pool processes does; 1 runs them one after another here.
+    Nothing is sent or claimed.
+    """
+    ids = list(
+        User.objects.filter(email__endswith="@scale.example")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    jobs = [(chunk, now) for chunk in digests.chunks(ids)]
+    processes = int(os.environ.get("BENCH_DIGEST_PROCESSES", "1"))
+    trace = os.environ.get("BENCH_TRACE") == "1"
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    if processes > 1:
+        # Each process opens its own connection, like a worker's pool.
+        connection.close()
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_digest_chunk, jobs, chunksize=1)
+    else:
+        parts = [_digest_chunk(job) for job in jobs]
+    seconds = time.perf_counter() - started
+    built = sum(p[0] for p in parts)
+    queries = sum(p[3] for p in parts)
+    result = {
+        "digest_users": built,
+        "digest_emails": sum(p[1] for p in parts),
+        "digest_bytes": sum(p[2] for p in parts),
+        "digest_processes": processes,
+        "digest_s": round(seconds, 2),
+        "digest_queries": queries,
+        "digest_queries_per_user": round(queries / max(built, 1), 4),
+        # Peak resident memory of one process (Python, Django and all).
+        "digest_peak_mb": round(max(p[4] for p in parts), 1),
+    }
+    if trace:
+        result["digest_traced_peak_mb"] = round(
+            tracemalloc.get_traced_memory()[1] / 2**20, 1
+        )
+    return result
+
+
+if __name__ == "__main__":
+    step = {"prepare": prepare, "queries": queries, "digest": digest}[sys.argv[1]]
+    print(json.dumps(step()))

@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""`make bench`: the app under gunicorn with production settings on
+PostgreSQL, driven on loopback with wrk, plus the weekly digests for 10,000
+people. Prints a table and writes bench/results.json.
+
+Every page is compared with the floor, a view that does nothing behind the
+same server and middleware (bench/urls.py), so the targets are ratios that
+hold on any machine. Environment: DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/bench, created if missing), BENCH_SECONDS
+(per wrk run, default 10), BENCH_WORKERS (gunicorn workers, default 2 per CPU
+plus one).
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+DATABASE_URL = os.environ.get(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"
+)
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONCURRENCY = 16
+USERS = 10_000
+TACTICS = 500
+USER_EMAIL = "user1@scale.example"
+USER_PASSWORD = "scale-campaign-2026"  # seed_demo's scale password
+
+TARGETS = {
+    # key: (description, test)
+    "board_ratio": ("board ≥ 3% of floor", lambda r: r["board_ratio"] >= 0.03),
+    "board_queries": ("board ≤ 6 queries", lambda r: r["board_queries"] <= 6),
+    "move_ratio": ("move ≥ 10% of floor", lambda r: r["move_ratio"] >= 0.10),
+    "move_p99_ms": ("move p99 < 100 ms", lambda r: r["move_p99_ms"] < 100),
+    "move_errors": ("move: no errors", lambda r: r["move_errors"] == 0),
+    "move_queries": ("move ≤ 6 queries", lambda r: r["move_queries"] <= 6),
+    "digest_s": ("digests < 10 s", lambda r: r["digest_s"] < 10),
+    "digest_queries_per_user": (
+        "digests < 0.02 queries/user",
+        lambda r: r["digest_queries_per_user"] < 0.02,
+    ),
+    "digest_peak_mb": ("digests < 150 MB", lambda r: r["digest_peak_mb"] < 150),
+}
+
+
+def say(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def environment(port):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-" + "k" * 60,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL="",
+        EMAIL_URL="consolemail://",
+        LOG_LEVEL="WARNING",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    say("wrk is missing: installing the Debian package")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "wrk"], check=True)
+
+
+def ensure_database():
+    import psycopg
+
+    url = urllib.parse.urlparse(DATABASE_URL)
+    name = url.path.lstrip("/")
+    admin = (
+        url._replace(path="/postgres")
+        .geturl()
+        .replace("postgres://", "postgresql://", 1)
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            say(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env, *args):
+    subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def measure(env, step, **extra):
+    out = subprocess.run(
+        [PY, str(BENCH / "measure.py"), step],
+        cwd=ROOT,
+        env={**env, **extra},
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"bench/measure.py {step} failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env, port, workers):
+    server = subprocess.Popen(
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "advocacy.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    raise SystemExit("gunicorn did not come up")
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def login(port):
+    """Logs in through the login form, as a person would; returns the cookies."""
+    cookies = {}
+
+    def request(method, path, body=None):
+        conn = HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Host": "127.0.0.1"}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{port}{path}"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookies[key] = rest.split(";", 1)[0]
+        return response.status, response.read().decode()
+
+    status, page = request("GET", "/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "username": USER_EMAIL,
+            "password": USER_PASSWORD,
+        }
+    )
+    status, _ = request("POST", "/accounts/login/", body)
+    if status != 302 or "sessionid" not in cookies:
+        raise SystemExit(f"login failed ({status})")
+    return cookies
+
+
+def wrk(port, path, cookies, moves=None, htmx=False):
+    env = dict(os.environ)
+    env["BENCH_HTMX"] = "1" if htmx else ""
+    env["BENCH_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    env["BENCH_CSRF"] = cookies.get("csrftoken", "")
+    env["BENCH_MOVES"] = ";".join(" ".join(card) for card in moves or [])
+    out = subprocess.run(
+        [
+            "wrk",
+            "--threads",
+            "2",
+            "--connections",
+            str(CONCURRENCY),
+            "--duration",
+            f"{SECONDS}s",
+            "--timeout",
+            "5s",
+            "--script",
+            str(BENCH / "wrk.lua"),
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON "))
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds = data["duration_us"] / 1e6
+    return {
+        "rps": round(data["requests"] / seconds, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 1),
+        "p99_ms": round(data["p99_us"] / 1000, 1),
+        "errors": data["status_errors"] + data["socket_errors"],
+        "requests": data["requests"],
+    }
+
+
+def machine(postgres):
+    model = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "postgres": postgres,
+        "os": platform.platform(),
+    }
+
+
+ROWS = [
+    # (result prefix, label)
+    ("floor", "floor: trivial view, anonymous"),
+    ("floor_user", "floor: trivial view, logged in"),
+    ("board", "board of 500 cards"),
+    ("move", "card move, HTMX (answers 2 columns)"),
+    ("move_plain", "card move, plain post (redirect)"),
+    ("list", "campaign list"),
+    ("overview", "campaign overview"),
+]
+
+
+def table(results):
+    rows = []
+    for key, label in ROWS:
+        ratio = results.get(f"{key}_ratio")
+        rows.append(
+            (
+                label,
+                results[f"{key}_rps"],
+                results[f"{key}_p50_ms"],
+                results[f"{key}_p99_ms"],
+                results.get(f"{key}_queries", 0),
+                results.get(f"{key}_queries_total", 0),
+                results[f"{key}_errors"],
+                f"{ratio:.1%}" if ratio is not None else "—",
+            )
+        )
+    lines = [
+        "| request | req/s | p50 ms | p99 ms | queries | with auth | errors "
+        "| of floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += [
+        "",
+        f"Digests: {results['digest_users']} people ({results['digest_emails']} "
+        f"emails rendered) in {results['digest_s']} s on "
+        f"{results['digest_processes']} processes "
+        f"({results['digest_serial_s']} s in one), "
+        f"{results['digest_queries']} queries "
+        f"({results['digest_queries_per_user']} per person), "
+        f"peak {results['digest_peak_mb']} MB resident per process "
+        f"({results['digest_traced_peak_mb']} MB allocated by Python).",
+        "",
+        "| target | result |",
+        "| --- | --- |",
+    ]
+    for key, (label, _) in TARGETS.items():
+        lines.append(
+            f"| {label} | {'holds' if results['targets'][key] else 'MISSED'} |"
+        )
+    m = results["machine"]
+    lines += [
+        "",
+        f"Machine: {m['cpu_count']} × {m['cpu_model']}, Python {m['python']}, "
+        f"PostgreSQL {m['postgres']}; gunicorn {results['workers']} sync workers, "
+        f"wrk {CONCURRENCY} connections × {SECONDS} s per row.",
+    ]
+    return "\n".join(lines)
+
+
+def update_readme(text):
+    """Puts the latest table between the README's bench markers."""
+    readme = ROOT / "README.md"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    content = readme.read_text()
+    if start in content and end in content:
+        before, rest = content.split(start, 1)
+        _, after = rest.split(end, 1)
+        readme.write_text(f"{before}{start}\n{text}\n{end}{after}")
+
+
+def main():
+    started = time.monotonic()
+    ensure_wrk()
+    ensure_database()
+    port = free_port()
+    env = environment(port)
+    say("migrating and seeding (10,000 people, a campaign with 500 tactics)")
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
+    manage(
+        env,
+        "seed_demo",
+        "--teams",
+        "100",
+        "--users",
+        str(USERS),
+        "--campaigns",
+        "200",
+        "--tactics",
+        "20",
+    )
+    # One more campaign, in the first scale team, with the big board.
+    manage(
+        env,
+        "seed_demo",
+        "--teams",
+        "100",
+        "--campaigns",
+        "201",
+        "--tactics",
+        str(TACTICS),
+    )
+    data = measure(env, "prepare")
+    say(f"board campaign {data['campaign']} has {data['tactics']} tactics")
+    queries = measure(env, "queries")
+
+    workers = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+    server = start_server(env, port, workers)
+    results = {}
+    try:
+        cookies = login(port)
+        campaign = data["campaign"]
+        runs = [
+            ("floor", "/bench/floor/", None, False),
+            ("floor_user", "/bench/floor/user/", None, False),
+            ("board", f"/campaigns/{campaign}/board/", None, False),
+            ("move", "/", data["cards"], True),
+            ("move_plain", "/", data["cards"], False),
+            ("list", "/campaigns/", None, False),
+            ("overview", f"/campaigns/{campaign}/", None, False),
+        ]
+        for name, path, moves, htmx in runs:
+            say(f"wrk {name}: {path if not moves else 'card moves'}")
+            run = wrk(port, path, cookies, moves, htmx)
+            for key, value in run.items():
+                results[f"{name}_{key}"] = value
+    finally:
+        stop(server)
+
+    say("building the weekly digests of 10,000 people")
+    # As production runs them: chunks on a worker's pool, one process per CPU.
+    cpus = os.cpu_count() or 1
+    results.update(measure(env, "digest", BENCH_DIGEST_PROCESSES=str(cpus)))
+    serial = measure(env, "digest", BENCH_DIGEST_PROCESSES="1")
+    results["digest_serial_s"] = serial["digest_s"]
+    traced = measure(env, "digest", BENCH_DIGEST_PROCESSES="1", BENCH_TRACE="1")
+    results["digest_traced_peak_mb"] = traced["digest_traced_peak_mb"]
+
+    floor = results["floor_rps"]
+    for name in ("board", "move", "move_plain", "list", "overview"):
+        results[f"{name}_ratio"] = round(results[f"{name}_rps"] / floor, 4)
+        results[f"{name}_ratio_logged_in"] = round(
+            results[f"{name}_rps"] / results["floor_user_rps"], 4
+        )
+    results.update(
+        {k: v for k, v in queries.items() if not k.endswith("_sql")},
+        board_tactics=data["tactics"],
+        workers=workers,
+        seconds_per_run=SECONDS,
+        concurrency=CONCURRENCY,
+        machine=machine(data["postgres"]),
+        run_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    results["targets"] = {
+        key: bool(test(results)) for key, (_, test) in TARGETS.items()
+    }
+    results["wall_s"] = round(time.monotonic() - started, 1)
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(table(results))
+    update_readme(table(results))
+    print(f"\nWhole run: {results['wall_s']} s. Written to bench/results.json.")
+
+
+if __name__ == "__main__":
+    main()

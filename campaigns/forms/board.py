@@ -1,0 +1,198 @@
+"""Forms of the campaign board: quick-add, moves, the card, comments, filters."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import (
+    Influencer,
+    Role,
+    Stakeholder,
+    Tactic,
+    TacticComment,
+    TacticStatus,
+    User,
+)
+
+
+def writers_of(team):
+    """Teammates who may be given tactics: the team's owners and members."""
+    return User.objects.filter(
+        memberships__team=team, memberships__role__in=[Role.OWNER, Role.MEMBER]
+    ).order_by("name", "email")
+
+
+class QuickAddForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=TacticStatus.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, status=None, **kwargs):
+        # One form per column: ids stay unique on the page.
+        kwargs.setdefault("auto_id", f"add-{status or 'x'}-%s")
+        kwargs.setdefault("initial", {"status": status})
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs.update(
+            {"placeholder": "Add a tactic…", "autocomplete": "off"}
+        )
+        self.fields["title"].error_messages["required"] = "Give the tactic a title."
+
+
+class MoveForm(forms.Form):
+    """Where a card goes: a column and a place in it (1 = top, clamped)."""
+
+    status = forms.ChoiceField(label="Column", choices=TacticStatus.choices)
+    position = forms.IntegerField(label="Place (1 = top)", required=False)
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        # Out-of-range places are clamped by the move; "empty" means the top.
+        return max(0, (position or 1) - 1)
+
+
+class TacticForm(forms.ModelForm):
+    class Meta:
+        model = Tactic
+        fields = [
+            "title",
+            "description",
+            "assignee",
+            "due_on",
+            "targets",
+            "influencer",
+            "risk",
+            "outcome",
+            "is_private",
+        ]
+        labels = {
+            "due_on": "Due date",
+            "targets": "Target stakeholders",
+            "is_private": "Private to the team",
+        }
+        help_texts = {
+            "is_private": "Viewers and progress reports do not see it until you "
+            "untick this, e.g. for a pilot run under the radar."
+        }
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "targets": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "risk": forms.Textarea(attrs={"rows": 2}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = writers_of(campaign.team_id)
+        self.fields["assignee"].empty_label = "Nobody yet"
+        self.fields["targets"].queryset = Stakeholder.objects.filter(
+            campaign=campaign
+        ).order_by("name")
+        self.fields["influencer"].queryset = Influencer.objects.filter(
+            campaign=campaign
+        )
+        self.fields["influencer"].empty_label = "Nobody in particular"
+
+
+class OutcomeForm(forms.ModelForm):
+    class Meta:
+        model = Tactic
+        fields = ["outcome"]
+        labels = {"outcome": "What happened, and what was learned?"}
+        help_texts = {"outcome": ""}
+        widgets = {"outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True})}
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = TacticComment
+        fields = ["body"]
+        labels = {"body": "Add a comment"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"body": {"required": "Write something first."}}
+
+
+class BoardFilterForm(forms.Form):
+    """Filters live in the URL so a filtered board can be shared."""
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    assignee = forms.ChoiceField(label="Assignee", required=False)
+    stakeholder = forms.ModelChoiceField(
+        label="Stakeholder",
+        queryset=Stakeholder.objects.none(),
+        required=False,
+        empty_label="Any stakeholder",
+    )
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+
+    def __init__(self, *args, campaign, writers, **kwargs):
+        # Its own ids: the card panel on the same page has an "assignee" too.
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["type"] = "search"
+        self.fields["q"].widget.input_type = "search"
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("mine", "Me"),
+            *((str(u.pk), u.name or u.email) for u in writers),
+        ]
+        self.fields["stakeholder"].queryset = Stakeholder.objects.filter(
+            campaign=campaign
+        ).order_by("name")
+
+    def filter(self, tactics, user):
+        """Apply the valid filters; an invalid one is ignored (and shown)."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        if data.get("q"):
+            text = data["q"]
+            tactics = tactics.filter(
+                Q(title__icontains=text) | Q(description__icontains=text)
+            )
+        assignee = data.get("assignee")
+        if assignee == "mine":
+            tactics = tactics.filter(assignee=user)
+        elif assignee:
+            tactics = tactics.filter(assignee_id=int(assignee))
+        if data.get("stakeholder"):
+            tactics = tactics.filter(targets=data["stakeholder"])
+        if data.get("overdue"):
+            tactics = tactics.filter(
+                due_on__lt=timezone.localdate(),
+                status__in=[
+                    TacticStatus.BACKLOG,
+                    TacticStatus.PLANNED,
+                    TacticStatus.IN_PROGRESS,
+                ],
+            )
+        return tactics
+
+    @property
+    def active(self):
+        return bool(
+            self.is_bound
+            and any(
+                self.data.get(k) for k in ("q", "assignee", "stakeholder", "overdue")
+            )
+        )
+
+
+class WipLimitsForm(forms.Form):
+    """A soft limit per column: the board flags a column that exceeds it."""
+
+    def __init__(self, *args, campaign, **kwargs):
+        kwargs.setdefault("auto_id", "limit-%s")
+        super().__init__(*args, **kwargs)
+        limits = campaign.wip_limits or {}
+        for status, label in TacticStatus.choices:
+            self.fields[status] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=1,
+                max_value=999,
+                initial=limits.get(status),
+            )
+
+    def limits(self):
+        return {k: v for k, v in self.cleaned_data.items() if v}

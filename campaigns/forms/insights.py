@@ -1,0 +1,65 @@
+"""Forms of the insight pages: moving someone on the stance pipeline and
+logging a contact."""
+
+from django import forms
+
+from ..models import Stance
+
+
+class StanceMoveForm(forms.Form):
+    """A move on the stance pipeline, with its reason and maybe its tactic.
+
+    Takes the campaign's tactics as an already loaded list, so a board with a
+    form on every card still runs a fixed number of queries; a tactic id from
+    elsewhere fails as an invalid choice.
+    """
+
+    to_stance = forms.TypedChoiceField(label="Move to", coerce=int)
+    reason = forms.CharField(
+        label="Why?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What happened: the meeting, the numbers, who talked to them.",
+    )
+    tactic = forms.TypedChoiceField(
+        label="Thanks to tactic", coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, stakeholder, tactics, **kwargs):
+        kwargs.setdefault("auto_id", f"move-{stakeholder.pk}-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.stakeholder = stakeholder
+        self.tactics = {t.pk: t for t in tactics}
+        self.fields["to_stance"].choices = [("", "Move to…")] + [
+            (s.value, s.label) for s in Stance if s.value != stakeholder.stance
+        ]
+        self.fields["tactic"].choices = [("", "No particular tactic")] + [
+            (t.pk, t.title) for t in tactics
+        ]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why the stance changed.")
+        return reason
+
+    def clean_to_stance(self):
+        to_stance = self.cleaned_data["to_stance"]
+        if to_stance == self.stakeholder.stance:
+            raise forms.ValidationError(
+                f"{self.stakeholder.name} is already {Stance(to_stance).label.lower()}."
+            )
+        return to_stance
+
+    def clean_tactic(self):
+        pk = self.cleaned_data["tactic"]
+        return self.tactics[pk] if pk is not None else None
+
+
+class ContactForm(forms.Form):
+    # Drawn by templates/insights/_log_contact.html, which keeps it one line.
+    note = forms.CharField(label="Note", required=False, max_length=280)
+
+    def clean_note(self):
+        return self.cleaned_data["note"].strip()

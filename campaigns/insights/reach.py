@@ -1,0 +1,266 @@
+"""Who can reach a decision maker, directly or in two steps.
+
+The model links influencers to the stakeholders they pull on, nothing more.
+A second step exists when a stakeholder is also someone else's influencer:
+the same person entered twice, once on each list. We match those by name
+(case-insensitive, spaces trimmed) rather than adding a link field, because
+the two lists are kept by hand on different pages and a name is what people
+already type consistently; nothing has to be set up for the map to see it.
+
+A route's strength is the product of its links scaled back to 1–5 (two
+links of 5 stay 5, two of 3 give 1.8): a second-hand word carries less.
+Routes are ranked by that strength, then by how supportive the go-between
+is (for a direct route the influencer themself, when they are also on the
+stakeholder list), then by fewer steps.
+"""
+
+from dataclasses import dataclass, field
+
+from ..models import Influence, Stakeholder, Stance
+
+
+def same_person_key(name):
+    return " ".join(name.split()).casefold()
+
+
+@dataclass
+class Route:
+    influencer: object
+    target: object
+    strength: float
+    # The stakeholder the word passes through on a two-step route.
+    via: object = None
+    first: int = 0  # strength of influencer -> via (or -> target)
+    second: int = 0  # strength of via -> target
+    # The person carrying the message to the target and their stance.
+    go_between_stance: int | None = None
+    influence_ids: list = field(default_factory=list)
+
+    @property
+    def steps(self):
+        return 2 if self.via else 1
+
+    @property
+    def go_between_slug(self):
+        if self.go_between_stance is None:
+            return None
+        return Stance(self.go_between_stance).name.lower()
+
+    @property
+    def go_between_label(self):
+        if self.go_between_stance is None:
+            return None
+        return Stance(self.go_between_stance).label
+
+    def rank_key(self):
+        stance = self.go_between_stance or Stance.NEUTRAL
+        return (-self.strength, -stance, self.steps, self.influencer.name.lower())
+
+
+def _scaled(*strengths):
+    value = 1.0
+    for s in strengths:
+        value *= s / 5
+    return round(value * 5, 1)
+
+
+def routes_to(target, influences, stakeholders):
+    """Ranked routes to `target`, the best one per influencer.
+
+    `influences` are the campaign's Influence rows with their influencer
+    loaded; `stakeholders` the campaign's stakeholders. Cycles (A pulls on B
+    who pulls on A) cannot loop: only one- and two-step paths are walked, and
+    any path that starts or passes through the target itself is dropped.
+    """
+    by_key = {same_person_key(s.name): s for s in stakeholders}
+    influencer_twin = {}  # influencer id -> the stakeholder who is the same person
+    into = {}  # stakeholder id -> influences pulling on them
+    for link in influences:
+        into.setdefault(link.stakeholder_id, []).append(link)
+        twin = by_key.get(same_person_key(link.influencer.name))
+        if twin is not None:
+            influencer_twin[link.influencer_id] = twin
+
+    def is_target(influencer):
+        twin = influencer_twin.get(influencer.pk)
+        return twin is not None and twin.pk == target.pk
+
+    best = {}
+
+    def offer(route):
+        current = best.get(route.influencer.pk)
+        if current is None or route.rank_key() < current.rank_key():
+            best[route.influencer.pk] = route
+
+    for link in into.get(target.pk, []):
+        if is_target(link.influencer):
+            continue
+        twin = influencer_twin.get(link.influencer_id)
+        offer(
+            Route(
+                influencer=link.influencer,
+                target=target,
+                strength=float(link.strength),
+                first=link.strength,
+                go_between_stance=twin.stance if twin else None,
+                influence_ids=[link.pk],
+            )
+        )
+        # Two steps: someone who pulls on this influencer's stakeholder twin.
+        if twin is None:
+            continue
+        for first in into.get(twin.pk, []):
+            if is_target(first.influencer) or first.influencer_id == link.influencer_id:
+                continue
+            offer(
+                Route(
+                    influencer=first.influencer,
+                    target=target,
+                    strength=_scaled(first.strength, link.strength),
+                    via=twin,
+                    first=first.strength,
+                    second=link.strength,
+                    go_between_stance=twin.stance,
+                    influence_ids=[first.pk, link.pk],
+                )
+            )
+    return sorted(best.values(), key=Route.rank_key)
+
+
+def campaign_graph(campaign_id):
+    """The campaign's influence links and stakeholders, in two queries."""
+    influences = list(
+        Influence.objects.filter(stakeholder__campaign_id=campaign_id)
+        .select_related("influencer")
+        .order_by("-strength", "pk")
+    )
+    stakeholders = list(
+        Stakeholder.objects.filter(campaign_id=campaign_id).order_by("-power", "name")
+    )
+    return influences, stakeholders
+
+
+def start_here(stakeholder, limit=3):
+    """The few best ways in to `stakeholder`, for their page (two queries)."""
+    influences, stakeholders = campaign_graph(stakeholder.campaign_id)
+    return routes_to(stakeholder, influences, stakeholders)[:limit]
+
+
+# ---- SVG geometry of the influence map ------------------------------------
+
+MAP_W = 760
+NODE_W = 220
+ROW = 46
+MAP_TOP = 34  # room for the column headings
+MAP_BOTTOM = 10
+NAME_CHARS = 26
+
+
+def _short(text, limit=NAME_CHARS):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def map_layout(influences, stakeholders, routes=(), target=None):
+    """Influencers on the left, stakeholders on the right, one curve per link.
+
+    Influencers are ordered by the average row of the people they pull on,
+    which keeps most curves from crossing. With a target chosen, the links on
+    its routes are highlighted and the rest fade back.
+    """
+    row_of = {s.pk: i for i, s in enumerate(stakeholders)}
+    names = {s.pk: s.name for s in stakeholders}
+    influencers, pulls = {}, {}
+    for link in influences:
+        influencers[link.influencer_id] = link.influencer
+        pulls.setdefault(link.influencer_id, []).append(
+            row_of.get(link.stakeholder_id, 0)
+        )
+    ordered = sorted(
+        influencers.values(),
+        key=lambda i: (sum(pulls[i.pk]) / len(pulls[i.pk]), i.name.lower()),
+    )
+    twins = {same_person_key(s.name) for s in stakeholders}
+    rows = max(len(ordered), len(stakeholders), 1)
+    height = MAP_TOP + rows * ROW + MAP_BOTTOM
+
+    def top_of(index, count):
+        # Centre the shorter column against the taller one.
+        return MAP_TOP + (rows - count) * ROW / 2 + index * ROW
+
+    on_route = {pk for r in routes for pk in r.influence_ids}
+    route_people = {r.influencer.pk for r in routes}
+    via_people = {r.via.pk for r in routes if r.via}
+    left_nodes, left_y = [], {}
+    for i, person in enumerate(ordered):
+        y = top_of(i, len(ordered))
+        left_y[person.pk] = y + ROW / 2
+        left_nodes.append(
+            {
+                "influencer": person,
+                "y": round(y + 4, 1),
+                "h": ROW - 8,
+                "name": _short(person.name),
+                "note": _short(
+                    " · ".join(
+                        part
+                        for part in (
+                            person.relationship,
+                            "also a stakeholder"
+                            if same_person_key(person.name) in twins
+                            else "",
+                        )
+                        if part
+                    ),
+                    34,
+                ),
+                "on_route": person.pk in route_people,
+            }
+        )
+    right_nodes, right_y = [], {}
+    right_x = MAP_W - NODE_W
+    for i, person in enumerate(stakeholders):
+        y = top_of(i, len(stakeholders))
+        right_y[person.pk] = y + ROW / 2
+        right_nodes.append(
+            {
+                "stakeholder": person,
+                "y": round(y + 4, 1),
+                "h": ROW - 8,
+                "cy": round(y + ROW / 2, 1),
+                "name": _short(person.name, NAME_CHARS - 3),
+                "note": _short(person.title, 30),
+                "slug": Stance(person.stance).name.lower(),
+                "is_target": target is not None and person.pk == target.pk,
+                "is_via": person.pk in via_people,
+            }
+        )
+    edges = []
+    x1, x2 = NODE_W, right_x - 6
+    middle = (x1 + x2) / 2
+    for link in influences:
+        if link.stakeholder_id not in right_y:
+            continue
+        y1, y2 = left_y[link.influencer_id], right_y[link.stakeholder_id]
+        edges.append(
+            {
+                "link": link,
+                "to_name": names[link.stakeholder_id],
+                "d": f"M{x1},{y1:.1f} C{middle:.1f},{y1:.1f} {middle:.1f},{y2:.1f} "
+                f"{x2},{y2:.1f}",
+                "width": round(0.6 + link.strength * 0.9, 1),
+                "on_route": link.pk in on_route,
+                "faded": target is not None and link.pk not in on_route,
+            }
+        )
+    # Highlighted curves last, so they are drawn on top of the faded ones.
+    edges.sort(key=lambda e: (e["on_route"], e["link"].strength))
+    return {
+        "width": MAP_W,
+        "height": round(height),
+        "node_w": NODE_W,
+        "right_x": right_x,
+        "left": left_nodes,
+        "right": right_nodes,
+        "edges": edges,
+        "has_target": target is not None,
+    }

@@ -1,0 +1,778 @@
+"""Fill the database with a realistic demo campaign, or with bulk data.
+
+Without options it builds one team working on one campaign, with people on
+every rung of the stance ladder, a busy board and some weeks of history. It
+is safe to run again: an existing demo is left alone.
+
+With --teams/--users/--campaigns/--tactics it generates large amounts of
+plain data quickly, for load and query-count checks.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import (
+    Activity,
+    Campaign,
+    Influence,
+    Influencer,
+    Membership,
+    Milestone,
+    Role,
+    Stakeholder,
+    Stance,
+    StanceChange,
+    Tactic,
+    TacticComment,
+    TacticStatus,
+    Team,
+    User,
+)
+from campaigns.playbook import get_entry
+
+DEMO_TEAM = "Riverside Library Trust"
+DEMO_EMAIL = "demo@example.org"
+DEMO_PASSWORD = "demo-campaign-2026"
+DEMO_CAMPAIGN = "Pilot a community blog and social channels"
+
+SCALE_DOMAIN = "scale.example"
+SCALE_PASSWORD = "scale-campaign-2026"
+BATCH = 2000
+
+PEOPLE = [
+    # email, name, role
+    (DEMO_EMAIL, "Alex Morgan", Role.OWNER),
+    ("sam.patel@example.org", "Sam Patel", Role.MEMBER),
+    ("jordan.lee@example.org", "Jordan Lee", Role.VIEWER),
+]
+
+
+@dataclass
+class Who:
+    name: str
+    title: str
+    power: int
+    interest: int
+    cares_about: str
+    # The ladder walked so far, oldest first; the last rung is where they stand.
+    path: tuple
+    reasons: tuple = ()
+    decider: bool = False
+    keeper: int = 0  # index into PEOPLE: who keeps in touch
+    contacted_days_ago: int | None = None
+
+
+S = Stance
+STAKEHOLDERS = [
+    Who(
+        "Margaret Okafor",
+        "Director",
+        5,
+        3,
+        "“Our visitor numbers among under-25s have halved in ten years. I need "
+        "something that brings them back without costing us the regulars.”",
+        (S.OPPOSED, S.SKEPTICAL),
+        ("Saw how Northfield and two city libraries use Instagram for events.",),
+        decider=True,
+        keeper=0,
+        contacted_days_ago=4,
+    ),
+    Who(
+        "Dr Alan Whitcombe",
+        "Chair of the Board",
+        5,
+        2,
+        "“The board wants a credible plan for the new fundraising target. I "
+        "won't put the Trust's name on anything that could embarrass it.”",
+        (S.SKEPTICAL, S.NEUTRAL),
+        ("The draft usage policy answered his worry about reputation.",),
+        decider=True,
+        keeper=0,
+        contacted_days_ago=45,
+    ),
+    Who(
+        "Priya Raman",
+        "Head of Finance",
+        4,
+        2,
+        "“Every hour of staff time has to come from somewhere. Show me what "
+        "it returns and what it costs.”",
+        (S.NEUTRAL, S.OPPOSED),
+        ("Read the paid-ads request as the first of many new budget lines.",),
+        decider=True,
+        keeper=1,
+        contacted_days_ago=30,
+    ),
+    Who(
+        "Deborah Lin",
+        "IT and Systems Manager",
+        2,
+        3,
+        "“I'm happy to help as long as logins, passwords and data stay under control.”",
+        (S.NEUTRAL,),
+        keeper=1,
+    ),
+    Who(
+        "Kwame Asante",
+        "Fundraising Manager",
+        3,
+        4,
+        "“Donors want to see the difference we make, week by week. A printed "
+        "newsletter twice a year doesn't do that.”",
+        (S.NEUTRAL, S.CURIOUS),
+        ("Liked the idea of a monthly “where your gift went” post.",),
+        keeper=1,
+        contacted_days_ago=9,
+    ),
+    Who(
+        "Sofia Marques",
+        "Head of Children's and Youth Services",
+        3,
+        4,
+        "“Teenagers tell me they never know what's on. I want our events where "
+        "they actually look.”",
+        (S.NEUTRAL, S.CURIOUS, S.SUPPORTIVE),
+        (
+            "Her teen reading group said they hear about events from friends' posts.",
+            "Offered her team's summer reading challenge as the pilot.",
+        ),
+        keeper=1,
+        contacted_days_ago=2,
+    ),
+    Who(
+        "Jonah Ellis",
+        "Communications Lead",
+        3,
+        5,
+        "“We have stories every week that nobody outside the building hears.”",
+        (S.CURIOUS, S.SUPPORTIVE, S.CHAMPION),
+        (
+            "Agreed to co-own the usage policy.",
+            "Now presents the pilot numbers to the director himself.",
+        ),
+        keeper=0,
+        contacted_days_ago=1,
+    ),
+]
+
+INFLUENCERS = [
+    # name, relationship, notes, [(stakeholder, strength)]
+    (
+        "Eleanor Hughes",
+        "Director of Northfield Libraries (peer)",
+        "Has run a library blog and Instagram for three years; happy to share numbers.",
+        [("Margaret Okafor", 5), ("Priya Raman", 2)],
+    ),
+    (
+        "Councillor Ruth Adeyemi",
+        "Local councillor; chairs the council's culture committee",
+        "Funds part of the Trust's outreach work.",
+        [("Dr Alan Whitcombe", 4), ("Margaret Okafor", 3)],
+    ),
+    (
+        "Daniel Okafor",
+        "The director's son; runs social media for his café",
+        "Family: a gentle, informal pull.",
+        [("Margaret Okafor", 2)],
+    ),
+    (
+        "Grace Mbeki",
+        "Chair of the Friends of Riverside Library",
+        "Volunteers raise about a fifth of the Trust's donations.",
+        [("Kwame Asante", 4), ("Dr Alan Whitcombe", 2)],
+    ),
+    (
+        "Prof. Sam Whitfield",
+        "Outside adviser on digital inclusion",
+        "Advised the board on the last strategy.",
+        [("Dr Alan Whitcombe", 3), ("Sofia Marques", 2)],
+    ),
+]
+
+
+@dataclass
+class Card:
+    title: str
+    status: str
+    assignee: int  # index into PEOPLE
+    due_in: int | None  # days from today; negative is overdue
+    targets: tuple = ()
+    key: str = ""
+    influencer: str = ""
+    risk: str = ""
+    outcome: str = ""
+    description: str = ""
+
+
+T = TacticStatus
+# Where a card came from on its last move, for the history.
+PREVIOUS_COLUMN = {
+    T.PLANNED: T.BACKLOG,
+    T.IN_PROGRESS: T.PLANNED,
+    T.DONE: T.IN_PROGRESS,
+    T.DIDNT_WORK: T.IN_PROGRESS,
+}
+CARDS = [
+    Card(
+        "Draft a social media usage policy",
+        T.BACKLOG,
+        1,
+        30,
+        ("Dr Alan Whitcombe", "Deborah Lin"),
+        key="ground-rules",
+        risk="Could stall in review; agree a date for sign-off.",
+    ),
+    Card(
+        "Set up weekly mention alerts for the director",
+        T.BACKLOG,
+        0,
+        None,
+        ("Margaret Okafor",),
+        key="listening-alerts",
+    ),
+    Card(
+        "Ask the Friends group for a donor-story post series",
+        T.BACKLOG,
+        1,
+        45,
+        ("Kwame Asante",),
+        influencer="Grace Mbeki",
+    ),
+    Card(
+        "Lunch-and-learn: what other libraries post",
+        T.PLANNED,
+        1,
+        3,
+        ("Priya Raman", "Margaret Okafor"),
+        key="teach-sessions",
+        risk="Only fans turn up; invite the finance team personally.",
+    ),
+    Card(
+        "Rewrite the pitch around the strategic plan's goals",
+        T.PLANNED,
+        0,
+        5,
+        ("Margaret Okafor", "Dr Alan Whitcombe"),
+        key="their-goals",
+    ),
+    Card(
+        "Survey teenage card holders about where they hear about events",
+        T.PLANNED,
+        1,
+        12,
+        ("Sofia Marques",),
+        key="audience-first",
+    ),
+    Card(
+        "Four-week pilot: blog and Instagram for the summer reading challenge",
+        T.IN_PROGRESS,
+        0,
+        6,
+        ("Margaret Okafor", "Sofia Marques"),
+        key="quiet-pilot",
+        risk=(
+            "If it looks like we went ahead without permission it will cost "
+            "us the director's trust. Jonah has told her what we are trying."
+        ),
+    ),
+    Card(
+        "Introduce the director to Northfield's director",
+        T.IN_PROGRESS,
+        0,
+        -4,
+        ("Margaret Okafor",),
+        key="trusted-voices",
+        influencer="Eleanor Hughes",
+    ),
+    Card(
+        "Fortnightly progress note to the director",
+        T.IN_PROGRESS,
+        1,
+        -2,
+        ("Margaret Okafor",),
+        key="report-often",
+    ),
+    Card(
+        "Collect six peer library examples",
+        T.DONE,
+        1,
+        -20,
+        ("Margaret Okafor",),
+        key="peer-examples",
+        outcome=(
+            "Six examples on one page. The director asked for a copy to show "
+            "the board: the first time she asked for more."
+        ),
+    ),
+    Card(
+        "Agree measurable pilot goals with the communications lead",
+        T.DONE,
+        0,
+        -14,
+        ("Jonah Ellis",),
+        key="start-small",
+        outcome="Three goals agreed: followers, event sign-ups, donations.",
+    ),
+    Card(
+        "Pitch social media at the all-staff meeting",
+        T.DIDNT_WORK,
+        0,
+        -35,
+        ("Margaret Okafor", "Priya Raman"),
+        outcome=(
+            "It became a debate about whether social media is “our style”. "
+            "Lesson: bring evidence about our audience, not opinions."
+        ),
+    ),
+    Card(
+        "Ask for a paid advertising budget",
+        T.DIDNT_WORK,
+        0,
+        -28,
+        ("Priya Raman",),
+        risk="A new budget line before any results.",
+        outcome=(
+            "Finance said no and the head of finance moved against the idea. "
+            "Lesson: show results from free channels first."
+        ),
+    ),
+]
+
+MILESTONES = [
+    # title, target, current, unit, due_in, reached_days_ago
+    ("Colleagues at show-and-tell sessions", 40, 40, "people", -10, 12),
+    ("Teens following the pilot account", 150, 96, "followers", 20, None),
+    ("Donations credited to pilot posts", 1000, 220, "pounds", 40, None),
+    ("Progress reports sent", 6, 2, "reports", 70, None),
+    ("Pilot approved by the board", 1, 0, "decision", 90, None),
+]
+
+COMMENTS = [
+    (7, 1, "Eleanor said she can do the first Thursday of the month."),
+    (6, 1, "Week two: 61 new followers, 14 sign-ups from the link."),
+    (11, 2, "Worth keeping the notes from this; they explain the finance view."),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a demo team and campaign (safe to repeat), or with the scale "
+        "options large amounts of data for benchmarks."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--teams", type=int, default=0, help="teams to create")
+        parser.add_argument(
+            "--users",
+            type=int,
+            default=0,
+            help="users in total, spread over the teams",
+        )
+        parser.add_argument(
+            "--campaigns",
+            type=int,
+            default=0,
+            help="campaigns in total, spread over the teams",
+        )
+        parser.add_argument(
+            "--tactics",
+            type=int,
+            default=0,
+            help="tactics per new campaign (with no --campaigns, one per team)",
+        )
+
+    def handle(self, *args, teams, users, campaigns, tactics, **options):
+        counts = (teams, users, campaigns, tactics)
+        if any(n < 0 for n in counts):
+            raise CommandError("Counts cannot be negative.")
+        if any(counts):
+            self.scale(teams, users, campaigns, tactics)
+        else:
+            self.demo()
+
+    # ---- the demo ------------------------------------------------------
+
+    def demo(self):
+        with transaction.atomic():
+            people = [self.person(email, name) for email, name, _ in PEOPLE]
+            owner = people[0]
+            team = Team.objects.filter(
+                name=DEMO_TEAM,
+                memberships__user=owner,
+                memberships__role=Role.OWNER,
+            ).first()
+            if team:
+                self.stdout.write(f"The demo team “{DEMO_TEAM}” is already there.")
+            else:
+                team = Team.objects.create(name=DEMO_TEAM)
+                for user, (_, _, role) in zip(people, PEOPLE, strict=True):
+                    Membership.objects.create(team=team, user=user, role=role)
+                self.build_campaign(team, people)
+                self.stdout.write(self.style.SUCCESS(f"Created “{DEMO_TEAM}”."))
+        self.stdout.write(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
+        teammates = ", ".join(f"{email} ({role})" for email, _, role in PEOPLE[1:])
+        self.stdout.write(f"Teammates, same password: {teammates}")
+
+    def person(self, email, name):
+        user, created = User.objects.get_or_create(email=email, defaults={"name": name})
+        # Keep the printed login working even if someone changed it.
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def build_campaign(self, team, people):
+        owner = people[0]
+        now = timezone.now()
+        today = timezone.localdate()
+
+        def ago(days, hours=0):
+            return now - datetime.timedelta(days=days, hours=hours)
+
+        def day(offset):
+            return None if offset is None else today + datetime.timedelta(offset)
+
+        def record(when, verb, summary, actor=owner, **refs):
+            Activity.record(campaign, actor, verb, summary, created_at=when, **refs)
+
+        campaign = Campaign.objects.create(
+            team=team,
+            name=DEMO_CAMPAIGN,
+            goal=(
+                "Help the Trust meet two goals in its 2026 plan, winning back "
+                "readers under 25 and growing community giving, by piloting a "
+                "library blog with Instagram and TikTok for one season and "
+                "reporting what they bring in."
+            ),
+            lead=owner,
+            starts_on=today - datetime.timedelta(days=56),
+            ends_on=today + datetime.timedelta(days=180),
+            report_every_days=14,
+            last_reported_on=today - datetime.timedelta(days=16),
+            # Two of the three deciders saying yes gets the pilot approved.
+            deciders_needed=2,
+        )
+        record(ago(56), Activity.Verb.CAMPAIGN_CREATED, "Started the campaign")
+
+        stakeholders = {}
+        for n, who in enumerate(STAKEHOLDERS):
+            stakeholder = Stakeholder.objects.create(
+                campaign=campaign,
+                name=who.name,
+                title=who.title,
+                power=who.power,
+                interest=who.interest,
+                cares_about=who.cares_about,
+                stance=who.path[-1],
+                is_decider=who.decider,
+                relationship_owner=people[who.keeper],
+                last_contacted_on=None
+                if who.contacted_days_ago is None
+                else day(-who.contacted_days_ago),
+            )
+            stakeholders[who.name] = stakeholder
+            record(
+                ago(55 - n),
+                Activity.Verb.STAKEHOLDER_ADDED,
+                f"Added {who.name} ({who.title})",
+                stakeholder=stakeholder,
+            )
+            # Spread each person's moves over the past weeks, latest most recent.
+            moves = list(zip(who.path, who.path[1:], who.reasons, strict=False))
+            for step, (before, after, reason) in enumerate(moves):
+                when = ago(7 * (len(moves) - step) * 2 - n, hours=3)
+                recorder = people[(n + step) % 2]
+                StanceChange.objects.create(
+                    stakeholder=stakeholder,
+                    from_stance=before,
+                    to_stance=after,
+                    reason=reason,
+                    recorded_by=recorder,
+                    recorded_at=when,
+                )
+                record(
+                    when,
+                    Activity.Verb.STANCE_CHANGED,
+                    f"{who.name}: {Stance(before).label} → {Stance(after).label}",
+                    actor=recorder,
+                    stakeholder=stakeholder,
+                    data={"from": before, "to": after},
+                )
+
+        influencers = {}
+        for n, (name, relationship, notes, links) in enumerate(INFLUENCERS):
+            influencer = Influencer.objects.create(
+                campaign=campaign,
+                name=name,
+                relationship=relationship,
+                notes=notes,
+            )
+            influencers[name] = influencer
+            record(ago(50 - n), Activity.Verb.INFLUENCER_ADDED, f"Added {name}")
+            for target, strength in links:
+                Influence.objects.create(
+                    influencer=influencer,
+                    stakeholder=stakeholders[target],
+                    strength=strength,
+                )
+                record(
+                    ago(50 - n, hours=1),
+                    Activity.Verb.INFLUENCE_LINKED,
+                    f"Linked {name} to {target}",
+                    stakeholder=stakeholders[target],
+                )
+
+        positions = {}
+        tactics = []
+        for n, card in enumerate(CARDS):
+            position = positions.get(card.status, 0)
+            positions[card.status] = position + 1
+            entry = get_entry(card.key) if card.key else None
+            closed = card.status in (T.DONE, T.DIDNT_WORK)
+            tactic = Tactic.objects.create(
+                campaign=campaign,
+                title=card.title,
+                description=card.description or (entry.summary if entry else ""),
+                status=card.status,
+                position=position,
+                assignee=people[card.assignee],
+                due_on=day(card.due_in),
+                influencer=influencers.get(card.influencer),
+                risk=card.risk,
+                outcome=card.outcome,
+                playbook_key=card.key,
+                created_by=owner,
+                completed_at=ago(-card.due_in) if closed else None,
+            )
+            tactic.targets.set([stakeholders[name] for name in card.targets])
+            tactics.append(tactic)
+            record(
+                ago(48 - n),
+                Activity.Verb.TACTIC_CREATED,
+                f"Added “{card.title}”",
+                tactic=tactic,
+            )
+            if card.status != T.BACKLOG:
+                record(
+                    ago(-card.due_in) if closed else ago(max(1, 40 - 3 * n)),
+                    Activity.Verb.TACTIC_MOVED,
+                    f"Moved “{card.title}” to {T(card.status).label}",
+                    actor=people[card.assignee],
+                    tactic=tactic,
+                    data={
+                        "from": PREVIOUS_COLUMN[card.status],
+                        "to": card.status,
+                        "position": position,
+                    },
+                )
+            if card.outcome:
+                record(
+                    ago(-card.due_in, hours=-2),
+                    Activity.Verb.TACTIC_OUTCOME,
+                    f"Recorded the outcome of “{card.title}”",
+                    actor=people[card.assignee],
+                    tactic=tactic,
+                    data={"status": card.status},
+                )
+
+        for index, author, body in COMMENTS:
+            TacticComment.objects.create(
+                tactic=tactics[index],
+                author=people[author],
+                body=body,
+                created_at=ago(index % 5 + 1),
+            )
+
+        for n, (title, target, current, unit, due_in, reached) in enumerate(MILESTONES):
+            milestone = Milestone.objects.create(
+                campaign=campaign,
+                title=title,
+                target_value=target,
+                current_value=current,
+                unit=unit,
+                due_on=day(due_in),
+                reached_at=ago(reached) if reached is not None else None,
+            )
+            record(
+                ago(45),
+                Activity.Verb.MILESTONE_ADDED,
+                f"Added the milestone “{title}”",
+                milestone=milestone,
+            )
+            if current:
+                record(
+                    ago(reached if reached is not None else 2 + 3 * n),
+                    Activity.Verb.MILESTONE_REACHED
+                    if reached is not None
+                    else Activity.Verb.MILESTONE_PROGRESSED,
+                    f"Reached “{title}”"
+                    if reached is not None
+                    else f"“{title}” now at {current} of {target} {unit}",
+                    milestone=milestone,
+                    data={"current": current, "target": target},
+                )
+        return campaign
+
+    # ---- bulk data -----------------------------------------------------
+
+    def scale(self, teams, users, campaigns, tactics):
+        """Top up numbered scale data to the requested counts.
+
+        Rows are found again by their natural names, so a second run with
+        the same numbers adds nothing.
+        """
+        if tactics and not campaigns:
+            campaigns = max(teams, 1)
+        teams = max(teams, 1)
+        started = timezone.now()
+        with transaction.atomic():
+            team_list = self.scale_teams(teams)
+            user_ids = self.scale_users(users)
+            writers = self.scale_memberships(team_list, user_ids)
+            made = self.scale_campaigns(team_list, campaigns, writers)
+            tactic_count = self.scale_tactics(made, tactics, writers)
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Scale data ready in {seconds:.1f}s: {len(team_list)} teams, "
+                f"{len(user_ids)} users, {len(made)} new campaigns, "
+                f"{tactic_count} new tactics."
+            )
+        )
+        if user_ids:
+            self.stdout.write(
+                f"Log in as user1@{SCALE_DOMAIN} with password {SCALE_PASSWORD}"
+            )
+
+    def scale_teams(self, count):
+        names = [f"Scale team {n}" for n in range(1, count + 1)]
+        scale_teams = Team.objects.filter(name__startswith="Scale team ")
+        existing = {t.name for t in scale_teams}
+        Team.objects.bulk_create(
+            [Team(name=name) for name in names if name not in existing],
+            batch_size=BATCH,
+        )
+        by_name = {t.name: t for t in scale_teams.all()}
+        return [by_name[name] for name in names]
+
+    def scale_users(self, count):
+        """Emails user1..userN; returns their ids in that order."""
+        existing = set(
+            User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}").values_list(
+                "email", flat=True
+            )
+        )
+        emails = [f"user{n}@{SCALE_DOMAIN}" for n in range(1, count + 1)]
+        missing = [(n, e) for n, e in enumerate(emails, 1) if e not in existing]
+        if missing:
+            # Hashing is deliberately slow, so do it once and share the hash.
+            password = make_password(SCALE_PASSWORD)
+            User.objects.bulk_create(
+                [
+                    User(email=email, name=f"Scale User {n}", password=password)
+                    for n, email in missing
+                ],
+                batch_size=BATCH,
+            )
+        ids = dict(
+            User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}").values_list(
+                "email", "id"
+            )
+        )
+        return [ids[email] for email in emails]
+
+    def scale_memberships(self, team_list, user_ids):
+        """User n joins team n mod teams, unless already in a scale team; a
+        team's first user owns it and every tenth is a viewer. Returns the
+        writers' ids per team id."""
+        scale = Membership.objects.filter(team__name__startswith="Scale team ")
+        placed = set(scale.values_list("user_id", flat=True))
+        owned = set(scale.filter(role=Role.OWNER).values_list("team_id", flat=True))
+        memberships = []
+        for n, user_id in enumerate(user_ids):
+            if user_id in placed:
+                continue
+            team = team_list[n % len(team_list)]
+            if team.pk not in owned:
+                role = Role.OWNER
+                owned.add(team.pk)
+            elif n % 10 == 9:
+                role = Role.VIEWER
+            else:
+                role = Role.MEMBER
+            memberships.append(Membership(team=team, user_id=user_id, role=role))
+        Membership.objects.bulk_create(
+            memberships, batch_size=BATCH, ignore_conflicts=True
+        )
+        writers = {team.pk: [] for team in team_list}
+        for team_id, user_id in (
+            scale.exclude(role=Role.VIEWER)
+            .order_by("pk")
+            .values_list("team_id", "user_id")
+        ):
+            writers.setdefault(team_id, []).append(user_id)
+        return writers
+
+    def scale_campaigns(self, team_list, count, writers):
+        """Campaigns 1..N round-robin over the teams; returns the new ones."""
+        today = timezone.localdate()
+        existing = set(
+            Campaign.objects.filter(
+                team__name__startswith="Scale team ", name__startswith="Scale campaign "
+            ).values_list("name", flat=True)
+        )
+        new = []
+        for n in range(1, count + 1):
+            name = f"Scale campaign {n}"
+            if name in existing:
+                continue
+            team = team_list[(n - 1) % len(team_list)]
+            new.append(
+                Campaign(
+                    team=team,
+                    name=name,
+                    goal="Reach more of the people we serve where they already are.",
+                    lead_id=(writers[team.pk] or [None])[0],
+                    starts_on=today - datetime.timedelta(days=30),
+                )
+            )
+        Campaign.objects.bulk_create(new, batch_size=BATCH)
+        return new
+
+    def scale_tactics(self, campaign_list, per_campaign, writers):
+        """Tactic i goes to column i mod 5 at position i div 5, so every
+        column's positions run 0..n-1 without gaps."""
+        columns = TacticStatus.values
+        today = timezone.localdate()
+        now = timezone.now()
+        total = 0
+        batch = []
+        for campaign in campaign_list:
+            people = writers.get(campaign.team_id) or [None]
+            for i in range(per_campaign):
+                status = columns[i % len(columns)]
+                closed = status in (TacticStatus.DONE, TacticStatus.DIDNT_WORK)
+                batch.append(
+                    Tactic(
+                        campaign_id=campaign.pk,
+                        title=f"Tactic {i + 1}",
+                        status=status,
+                        position=i // len(columns),
+                        assignee_id=people[i % len(people)],
+                        due_on=None
+                        if i % 7 == 6
+                        else today + datetime.timedelta(days=i % 60 - 20),
+                        completed_at=now if closed else None,
+                    )
+                )
+                if len(batch) >= BATCH:
+                    Tactic.objects.bulk_create(batch)
+                    total += len(batch)
+                    batch = []
+        Tactic.objects.bulk_create(batch)
+        return total + len(batch)

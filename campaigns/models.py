@@ -1,0 +1,970 @@
+"""The campaign domain: teams and their people, campaigns, the people a
+campaign must win over, what the team does about it, and what happened."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in with their email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["name", "email"]
+
+    def __str__(self):
+        return self.name or self.email
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name.split()[0] if self.name else self.email
+
+    @property
+    def initials(self):
+        parts = (self.name or self.email).replace("@", " ").split()
+        return "".join(p[0] for p in parts[:2]).upper()
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+    @property
+    def can_write(self):
+        return self.role in (Role.OWNER, Role.MEMBER)
+
+    @property
+    def is_owner(self):
+        return self.role == Role.OWNER
+
+
+class Invitation(models.Model):
+    """An owner's invitation; the emailed link carries a signed token of it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and team; re-inviting refreshes it.
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="one_open_invitation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.team}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + datetime.timedelta(
+            days=settings.INVITATION_MAX_AGE_DAYS
+        )
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+
+class CampaignStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class Campaign(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=160)
+    goal = models.TextField(
+        help_text="The change, framed in the decision makers' own goals.",
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_campaigns",
+    )
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus, default=CampaignStatus.ACTIVE
+    )
+    starts_on = models.DateField(default=datetime.date.today)
+    ends_on = models.DateField(null=True, blank=True)
+    report_every_days = models.PositiveSmallIntegerField(
+        "report cadence (days)",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How often the decision makers get a progress report.",
+    )
+    last_reported_on = models.DateField(null=True, blank=True)
+    # The decision count: how many of the stakeholders marked as deciders must
+    # agree. Empty means all of them; 1 means a single sponsor is enough.
+    deciders_needed = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How many deciders must agree; leave empty for all of them.",
+    )
+    # The board: soft work-in-progress limits per column ({status: limit}), and
+    # a counter every board change bumps so open boards can poll it cheaply.
+    wip_limits = models.JSONField("WIP limits", default=dict, blank=True)
+    board_version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["status", "name"]
+        indexes = [models.Index(fields=["team", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CampaignStatus.values),
+                name="campaign_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(report_every_days__gte=1, report_every_days__lte=365),
+                name="campaign_report_cadence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("campaign_detail", args=[self.pk])
+
+    @property
+    def report_due_on(self):
+        since = self.last_reported_on or self.starts_on
+        return since + datetime.timedelta(days=self.report_every_days)
+
+
+class Stance(models.IntegerChoices):
+    """The ladder a stakeholder climbs, from opposed to champion."""
+
+    OPPOSED = 1, "Opposed"
+    SKEPTICAL = 2, "Skeptical"
+    NEUTRAL = 3, "Neutral"
+    CURIOUS = 4, "Curious"
+    SUPPORTIVE = 5, "Supportive"
+    CHAMPION = 6, "Champion"
+
+
+def _one_to_five():
+    return [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Stakeholder(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="stakeholders"
+    )
+    name = models.CharField(max_length=150)
+    title = models.CharField("role or title", max_length=150, blank=True)
+    power = models.PositiveSmallIntegerField(default=3, validators=_one_to_five())
+    interest = models.PositiveSmallIntegerField(default=3, validators=_one_to_five())
+    cares_about = models.TextField(
+        blank=True, help_text="What they care about, in their own words."
+    )
+    stance = models.PositiveSmallIntegerField(choices=Stance, default=Stance.NEUTRAL)
+    is_decider = models.BooleanField(
+        "decides", default=False, help_text="Their yes counts in the decision."
+    )
+    relationship_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_stakeholders",
+        help_text="The teammate who keeps in touch with them.",
+    )
+    last_contacted_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-power", "name"]
+        indexes = [models.Index(fields=["campaign", "stance"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="unique_stakeholder_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(power__gte=1, power__lte=5), name="stakeholder_power_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__gte=1, interest__lte=5),
+                name="stakeholder_interest_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__gte=1, stance__lte=6),
+                name="stakeholder_stance_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stakeholder_detail", args=[self.campaign_id, self.pk])
+
+    @property
+    def stance_slug(self):
+        return Stance(self.stance).name.lower()
+
+
+class StanceChange(models.Model):
+    """One move on the stance ladder; the history is the campaign's story."""
+
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="stance_changes"
+    )
+    from_stance = models.PositiveSmallIntegerField(choices=Stance)
+    to_stance = models.PositiveSmallIntegerField(choices=Stance)
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    tactic = models.ForeignKey(
+        "Tactic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stance_changes",
+        help_text="The tactic that caused this move, if any.",
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["stakeholder", "-recorded_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stance=models.F("to_stance")),
+                name="stance_change_moves",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stakeholder}: {self.from_stance} → {self.to_stance}"
+
+    @property
+    def direction(self):
+        return "up" if self.to_stance > self.from_stance else "down"
+
+
+class Influencer(models.Model):
+    """Someone a stakeholder listens to."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="influencers"
+    )
+    name = models.CharField(max_length=150)
+    relationship = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Board member, respected peer, outside adviser, family…",
+    )
+    notes = models.TextField(blank=True)
+    stakeholders = models.ManyToManyField(
+        Stakeholder, through="Influence", related_name="influencers"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="unique_influencer_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Influence(models.Model):
+    influencer = models.ForeignKey(
+        Influencer, on_delete=models.CASCADE, related_name="influences"
+    )
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="influences"
+    )
+    strength = models.PositiveSmallIntegerField(
+        default=3, validators=_one_to_five(), help_text="1 (a nudge) to 5 (decisive)."
+    )
+
+    class Meta:
+        ordering = ["-strength"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["influencer", "stakeholder"], name="one_influence_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__gte=1, strength__lte=5),
+                name="influence_strength_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.influencer} → {self.stakeholder} ({self.strength})"
+
+
+class TacticStatus(models.TextChoices):
+    """The columns of the campaign board, in order."""
+
+    BACKLOG = "backlog", "Backlog"
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    DIDNT_WORK = "didnt_work", "Didn't work"
+
+
+class Tactic(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="tactics"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=TacticStatus, default=TacticStatus.BACKLOG
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order within the column, from the top."
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tactics",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    targets = models.ManyToManyField(Stakeholder, blank=True, related_name="tactics")
+    influencer = models.ForeignKey(
+        Influencer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tactics",
+        help_text="The person this tactic goes through, if any.",
+    )
+    risk = models.TextField("risk note", blank=True)
+    outcome = models.TextField(
+        blank=True, help_text="What happened, and what was learned."
+    )
+    playbook_key = models.CharField(max_length=40, blank=True)
+    # A quiet tactic (say, a pilot run under the radar): only the team's
+    # writers see it until it is made visible; viewers and reports do not.
+    is_private = models.BooleanField("private to the team", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "position"]
+        indexes = [
+            models.Index(fields=["campaign", "status", "position"]),
+            models.Index(fields=["assignee", "due_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TacticStatus.values),
+                name="tactic_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status not in (TacticStatus.DONE, TacticStatus.DIDNT_WORK)
+
+    @property
+    def is_overdue(self):
+        return bool(self.due_on and self.is_open and self.due_on < timezone.localdate())
+
+
+class TacticComment(models.Model):
+    tactic = models.ForeignKey(
+        Tactic, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Comment by {self.author} on {self.tactic}"
+
+
+class Milestone(models.Model):
+    """A measurable goal, e.g. "40 staff at a lunch-and-learn"."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(max_length=200)
+    target_value = models.PositiveIntegerField(default=1)
+    current_value = models.PositiveIntegerField(default=0)
+    unit = models.CharField(max_length=40, blank=True, help_text='e.g. "people"')
+    due_on = models.DateField(null=True, blank=True)
+    reached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["campaign", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_value__gte=1), name="milestone_target_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def percent(self):
+        return min(100, round(100 * self.current_value / self.target_value))
+
+    def set_current_value(self, value):
+        """Update progress, stamping (or clearing) the moment it was reached."""
+        self.current_value = value
+        if value >= self.target_value and not self.reached_at:
+            self.reached_at = timezone.now()
+        elif value < self.target_value:
+            self.reached_at = None
+
+
+class Activity(models.Model):
+    """One meaningful change in a campaign; digests and audit views read these."""
+
+    class Verb(models.TextChoices):
+        CAMPAIGN_CREATED = "campaign_created", "created the campaign"
+        CAMPAIGN_UPDATED = "campaign_updated", "updated the campaign"
+        STAKEHOLDER_ADDED = "stakeholder_added", "added a stakeholder"
+        STAKEHOLDER_UPDATED = "stakeholder_updated", "updated a stakeholder"
+        STANCE_CHANGED = "stance_changed", "recorded a stance change"
+        STAKEHOLDER_CONTACTED = "stakeholder_contacted", "logged a contact"
+        INFLUENCER_ADDED = "influencer_added", "added an influencer"
+        INFLUENCE_LINKED = "influence_linked", "linked an influencer"
+        TACTIC_CREATED = "tactic_created", "added a tactic"
+        TACTIC_MOVED = "tactic_moved", "moved a tactic"
+        TACTIC_ASSIGNED = "tactic_assigned", "assigned a tactic"
+        TACTIC_DUE_CHANGED = "tactic_due_changed", "changed a due date"
+        TACTIC_UPDATED = "tactic_updated", "updated a tactic"
+        TACTIC_OUTCOME = "tactic_outcome", "recorded an outcome"
+        TACTIC_COMMENTED = "tactic_commented", "commented on a tactic"
+        MILESTONE_ADDED = "milestone_added", "added a milestone"
+        MILESTONE_PROGRESSED = "milestone_progressed", "updated a milestone"
+        MILESTONE_REACHED = "milestone_reached", "reached a milestone"
+        OBJECTION_RAISED = "objection_raised", "recorded an objection"
+        OBJECTION_ANSWERED = "objection_answered", "answered an objection"
+        EVIDENCE_ADDED = "evidence_added", "added evidence"
+        PEER_MOVE_LOGGED = "peer_move_logged", "logged a peer move"
+        REPORT_DRAFTED = "report_drafted", "drafted a progress report"
+        REPORT_SENT = "report_sent", "sent a progress report"
+        STAKEHOLDERS_IMPORTED = "stakeholders_imported", "imported stakeholders"
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="activities"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verb = models.CharField(max_length=30, choices=Verb)
+    summary = models.CharField(max_length=300)
+    # Loose references so the record survives the object it describes.
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tactic = models.ForeignKey(
+        Tactic, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["campaign", "-created_at"])]
+
+    def __str__(self):
+        return self.summary
+
+    @classmethod
+    def record(cls, campaign, actor, verb, summary, **refs):
+        return cls.objects.create(
+            campaign=campaign, actor=actor, verb=verb, summary=summary[:300], **refs
+        )
+
+
+class Weekday(models.IntegerChoices):
+    """ISO-style weekdays as Python counts them (Monday is 0)."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class NotificationPreference(models.Model):
+    """What email a person wants, and when. A user without a row gets the
+    defaults: the digest on Monday at 08:00 in the site's time zone, every
+    reminder on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preference",
+    )
+    digest_enabled = models.BooleanField("send me the weekly digest", default=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        "day", choices=Weekday, default=Weekday.MONDAY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "hour", default=8, validators=[MaxValueValidator(23)]
+    )
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    quiet_week_emails = models.BooleanField(
+        "send the digest even in a quiet week", default=False
+    )
+    remind_due_soon = models.BooleanField(
+        "a tactic of mine is due tomorrow", default=True
+    )
+    remind_overdue = models.BooleanField(
+        "a tactic of mine became overdue", default=True
+    )
+    remind_report_due = models.BooleanField(
+        "a progress report is due for a campaign I lead", default=True
+    )
+    remind_assigned = models.BooleanField(
+        "someone assigns a tactic to me", default=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["digest_weekday", "digest_hour"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_weekday__gte=0, digest_weekday__lte=6),
+                name="preference_weekday_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="preference_hour_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Email settings of {self.user}"
+
+
+class EmailKind(models.TextChoices):
+    DIGEST = "digest", "Weekly digest"
+    DUE_SOON = "due_soon", "Tactic due tomorrow"
+    OVERDUE = "overdue", "Tactic overdue"
+    REPORT_DUE = "report_due", "Progress report due"
+    ASSIGNED = "assigned", "Tactic assigned"
+
+
+class DeliveryStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (will retry)"
+    UNKNOWN = "unknown", "Unknown (interrupted while sending)"
+    SKIPPED = "skipped", "Nothing to send"
+
+
+class EmailDelivery(models.Model):
+    """One email to one person, claimed before it is sent.
+
+    The unique (user, kind, key) row is inserted first; whoever inserts it
+    sends. A retry or a second scheduler run finds the row and stays quiet, so
+    nobody gets a second copy."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind)
+    # The period ("2026-W48") or the object ("tactic:12:2026-11-24") it is about.
+    key = models.CharField(max_length=120)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus, default=DeliveryStatus.SENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=1)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at", "-pk"]
+        verbose_name_plural = "email deliveries"
+        indexes = [
+            models.Index(fields=["status", "claimed_at"]),
+            models.Index(fields=["kind", "key"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="one_delivery_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values),
+                name="delivery_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key} to {self.user_id}: {self.status}"
+
+
+# ---- playbook templates, objections and evidence, progress reports ------
+
+
+class TacticTemplate(models.Model):
+    """A team's own playbook entry, shown next to the built-in ones."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="tactic_templates"
+    )
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="What it is, in a sentence or two.")
+    how_to = models.TextField(
+        "how to do it", blank=True, help_text="One step per line."
+    )
+    risks = models.TextField(blank=True, help_text="What can go wrong.")
+    milestone_title = models.CharField(
+        "suggested milestone",
+        max_length=200,
+        blank=True,
+        help_text='A measurable sign it is working, e.g. "Pilot results presented".',
+    )
+    milestone_target = models.PositiveIntegerField(
+        "milestone target", default=1, validators=[MinValueValidator(1)]
+    )
+    milestone_unit = models.CharField("milestone unit", max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(milestone_target__gte=1),
+                name="template_milestone_target_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def key(self):
+        """How forms tell a team template from a built-in playbook key."""
+        return f"team-{self.pk}"
+
+    @property
+    def steps(self):
+        return [line.strip() for line in self.how_to.splitlines() if line.strip()]
+
+
+class PeerMove(models.Model):
+    """Something a peer or rival organisation did, logged once per campaign
+    and cited as evidence wherever it helps."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="peer_moves"
+    )
+    organisation = models.CharField(max_length=150)
+    what = models.TextField("what they did")
+    link = models.URLField(max_length=500, blank=True)
+    happened_on = models.DateField("when", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.what[:60]}"
+
+
+class Objection(models.Model):
+    """A stakeholder's reason to say no ("no budget", "loss of control")."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="objections"
+    )
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="objections"
+    )
+    text = models.CharField("objection", max_length=200)
+    details = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["answered_at", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["campaign", "answered_at"])]
+
+    def __str__(self):
+        return f"{self.stakeholder}: {self.text}"
+
+    @property
+    def is_open(self):
+        return self.answered_at is None
+
+
+class EvidenceKind(models.TextChoices):
+    PEER_MOVE = "peer_move", "Competitor or peer move"
+    PILOT = "pilot", "Pilot numbers"
+    MILESTONE = "milestone", "Milestone reached"
+    SURVEY = "survey", "Audience survey"
+
+
+class Evidence(models.Model):
+    """Something shown in answer to an objection."""
+
+    objection = models.ForeignKey(
+        Objection, on_delete=models.CASCADE, related_name="evidence"
+    )
+    kind = models.CharField(max_length=12, choices=EvidenceKind)
+    summary = models.TextField(
+        help_text="What it shows: the numbers, the finding, the move."
+    )
+    link = models.URLField(max_length=500, blank=True)
+    happened_on = models.DateField("date", null=True, blank=True)
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    peer_move = models.ForeignKey(
+        PeerMove,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary[:60]}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+
+
+class ProgressReport(models.Model):
+    """What a campaign did and showed in a period, as sent upward.
+
+    The sections are stored as text when the draft is made and can be edited
+    until the report is marked as sent; from then on it reads as it was sent,
+    whatever happens to the campaign's data later."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="reports"
+    )
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # {section key: text}; the keys and headings are in campaigns/reports.py.
+    sections = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=8, choices=ReportStatus, default=ReportStatus.DRAFT
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        indexes = [models.Index(fields=["campaign", "-period_end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="report_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values),
+                name="report_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("report_detail", args=[self.campaign_id, self.pk])
+
+    @property
+    def is_sent(self):
+        return self.status == ReportStatus.SENT

@@ -1,0 +1,44 @@
+"""Objections and the evidence that answers them, read in bounded queries."""
+
+from django.db.models import Count, Prefetch
+
+from .models import Evidence, Objection
+
+
+def open_by_decider(campaign):
+    """The campaign's deciders, each with `open_objections` (two queries)."""
+    open_objections = (
+        Objection.objects.filter(answered_at__isnull=True)
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("created_at", "pk")
+    )
+    deciders = campaign.stakeholders.filter(is_decider=True).prefetch_related(
+        Prefetch("objections", queryset=open_objections, to_attr="open_objections")
+    )
+    return list(deciders.order_by("-power", "name"))
+
+
+def with_evidence(objections):
+    """Objections with their evidence (and what it cites) prefetched."""
+    return objections.select_related("stakeholder", "answered_by").prefetch_related(
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.select_related("milestone", "peer_move"),
+        )
+    )
+
+
+def for_stakeholder(stakeholder):
+    return list(with_evidence(stakeholder.objections.all()))
+
+
+def panel(stakeholder, can_write, form=None):
+    """Context for templates/objections/_stakeholder_objections.html; `form`
+    is a rejected objection form to show again."""
+    from .forms.objections import COMMON_OBJECTIONS, ObjectionForm
+
+    return {
+        "objections": for_stakeholder(stakeholder),
+        "objection_form": (form or ObjectionForm()) if can_write else None,
+        "common_objections": COMMON_OBJECTIONS,
+    }

@@ -1,0 +1,73 @@
+"""Celery tasks: thin wrappers around the plain functions in digests.py and
+reminders.py, adding retries with exponential backoff on mail server errors.
+
+Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
+delivered again, and the claims in the database keep that from doubling mail.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import digests, mail, reminders
+
+log = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+def _backoff(retries):
+    return min(settings.EMAIL_RETRY_BACKOFF_SECONDS * 2**retries, 3600)
+
+
+def _retry(task, error, **kwargs):
+    log.warning("%s will retry after a mail error: %r", task.name, error)
+    return task.retry(
+        exc=error,
+        countdown=_backoff(task.request.retries),
+        max_retries=settings.EMAIL_MAX_RETRIES,
+        **kwargs,
+    )
+
+
+@shared_task(**TASK_OPTIONS)
+def schedule_digests(now=None):
+    """Run by beat every 15 minutes: enqueue everyone whose digest time has
+    come, in chunks. Running it twice is harmless."""
+    now = digests.aware(now) if now else timezone.now()
+    mail.report_stale_claims()
+    ids = digests.due_user_ids(now)
+    for chunk in digests.chunks(ids):
+        send_digest_chunk.delay(chunk, now.isoformat())
+    return len(ids)
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_digest_chunk(self, user_ids, now):
+    try:
+        return digests.deliver_digests(user_ids, digests.aware(now))
+    except mail.SEND_ERRORS as error:
+        raise _retry(self, error) from error
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_reminders(self, now=None):
+    """Run by beat every 15 minutes: send the reminders due now."""
+    now = digests.aware(now) if now else timezone.now()
+    try:
+        return reminders.send_due_reminders(now)
+    except mail.SEND_ERRORS as error:
+        # Retry as of the same moment, so the same reminders are due.
+        raise _retry(self, error, args=(now.isoformat(),)) from error
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_assignment_email(self, tactic_pk, assignee_id, assigned_by_id, key):
+    try:
+        return reminders.send_assignment_email(
+            tactic_pk, assignee_id, assigned_by_id, key
+        )
+    except mail.SEND_ERRORS as error:
+        raise _retry(self, error) from error

@@ -1,0 +1,491 @@
+"""The campaign board: columns of tactics, moving and adding cards, the card
+panel with its comments, and each person's own tactics across campaigns.
+
+With JavaScript the board talks HTMX (partials and out-of-band swaps); without
+it every form posts normally and redirects back.
+"""
+
+from collections import defaultdict
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from .. import board as logic
+from ..access import get_campaign, get_in_campaign
+from ..forms.board import (
+    BoardFilterForm,
+    CommentForm,
+    MoveForm,
+    OutcomeForm,
+    QuickAddForm,
+    TacticForm,
+    WipLimitsForm,
+    writers_of,
+)
+from ..models import (
+    Activity,
+    Membership,
+    Role,
+    Tactic,
+    TacticStatus,
+    User,
+)
+
+BOARD = "board/board.html"
+DETAIL = "board/tactic_detail.html"
+
+
+def _filter_query(request):
+    """The board's filters as "?…", carried through forms so they survive."""
+    query = request.GET.urlencode()
+    return f"?{query}" if query else ""
+
+
+def _board_url(campaign, request):
+    return reverse("board", args=[campaign.pk]) + _filter_query(request)
+
+
+def _wrong_method(request, allowed):
+    """Checked after the access check, so another team's URL is a 404 for
+    every method and a viewer's write a 403."""
+    if request.method != allowed:
+        return HttpResponseNotAllowed([allowed])
+    return None
+
+
+def _writing(request):
+    return request.method == "POST"
+
+
+def _invalid(request):
+    # HTMX swaps only 2xx answers; a plain post gets a proper 400.
+    return 200 if request.htmx else 400
+
+
+def _visible(request, tactics):
+    """Viewers do not see quiet tactics (Tactic.is_private)."""
+    if request.membership.can_write:
+        return tactics
+    return tactics.filter(is_private=False)
+
+
+class _Targets(tuple):
+    """A card's target stakeholders, read by the card renderer as `.all()`."""
+
+    def all(self):
+        return self
+
+
+def _cards(tactics):
+    """The cards of a board as plain rows with the attributes a card shows.
+
+    Model instances with their assignee and prefetched targets cost more than
+    rendering the cards (a 500-card board spent 30 ms building them); rows
+    read with values_list() and two queries give the same cards in a sixth of
+    that.
+    """
+    rows = list(
+        tactics.values_list(
+            "pk",
+            "title",
+            "status",
+            "position",
+            "due_on",
+            "risk",
+            "is_private",
+            "assignee_id",
+            "assignee__name",
+            "assignee__email",
+        )
+    )
+    targets = defaultdict(list)
+    links = (
+        Tactic.targets.through.objects.filter(tactic_id__in=[row[0] for row in rows])
+        .order_by("-stakeholder__power", "stakeholder__name")
+        .values_list("tactic_id", "stakeholder__name")
+    )
+    for tactic_id, name in links:
+        targets[tactic_id].append(SimpleNamespace(name=name))
+    people = {}
+    cards = []
+    for row in rows:
+        pk, title, status, position, due_on, risk, private, assignee_id = row[:8]
+        assignee = None
+        if assignee_id:
+            assignee = people.get(assignee_id)
+            if assignee is None:
+                # Unsaved, only for its name and initials.
+                assignee = people[assignee_id] = User(
+                    pk=assignee_id, name=row[8], email=row[9]
+                )
+        cards.append(
+            SimpleNamespace(
+                pk=pk,
+                id=pk,
+                title=title,
+                status=status,
+                position=position,
+                due_on=due_on,
+                risk=risk,
+                is_private=private,
+                assignee_id=assignee_id,
+                assignee=assignee,
+                targets=_Targets(targets.get(pk, ())),
+            )
+        )
+    return cards
+
+
+def _columns(request, campaign, writers, statuses=None, add_form=None):
+    """The board's columns (or just `statuses`), filtered as the URL says.
+
+    A fixed number of queries whatever the number of cards.
+    """
+    filters = BoardFilterForm(request.GET or None, campaign=campaign, writers=writers)
+    tactics = _visible(request, Tactic.objects.filter(campaign=campaign))
+    if statuses:
+        tactics = tactics.filter(status__in=statuses)
+    tactics = filters.filter(tactics, request.user).order_by("position", "pk")
+    totals = None
+    if filters.active:
+        totals = dict(
+            _visible(request, Tactic.objects.filter(campaign=campaign))
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+    columns = logic.build_columns(campaign, _cards(tactics), totals)
+    if statuses:
+        columns = [c for c in columns if c.status in statuses]
+    for column in columns:
+        if add_form is not None and add_form["status"].value() == column.status:
+            column.add_form = add_form
+        else:
+            column.add_form = QuickAddForm(status=column.status)
+    return filters, columns
+
+
+def _context(request, campaign, **extra):
+    can_write = request.membership.can_write
+    return {
+        "campaign": campaign,
+        "nav": "campaigns",
+        "can_write": can_write,
+        "tactic_base": reverse("tactic_detail", args=[campaign.pk, 0])[:-2],
+        "filter_query": _filter_query(request),
+        **extra,
+    }
+
+
+def _render_board(request, campaign, status=200, add_form=None, limits_form=None):
+    writers = list(writers_of(campaign.team_id))
+    filters, columns = _columns(request, campaign, writers, add_form=add_form)
+    context = _context(
+        request,
+        campaign,
+        columns=columns,
+        filters=filters,
+        limits_form=limits_form or WipLimitsForm(campaign=campaign),
+        limits_open=limits_form is not None,
+    )
+    template = f"{BOARD}#board" if request.htmx else BOARD
+    return render(request, template, context, status=status)
+
+
+def _render_columns(request, campaign, statuses, extra=None, add_form=None):
+    """Affected columns (and the version poller) as out-of-band swaps."""
+    campaign.refresh_from_db(fields=["board_version"])
+    writers = list(writers_of(campaign.team_id))
+    filters, columns = _columns(request, campaign, writers, statuses, add_form=add_form)
+    context = _context(
+        request, campaign, columns=columns, filters=filters, oob=True, **(extra or {})
+    )
+    return render(request, f"{BOARD}#oob", context)
+
+
+@login_required
+def board(request, campaign_pk):
+    campaign = get_campaign(request, campaign_pk)
+    if wrong := _wrong_method(request, "GET"):
+        return wrong
+    return _render_board(request, campaign)
+
+
+@login_required
+def board_version(request, campaign_pk):
+    """A cheap check the open board polls: 204 while nothing changed."""
+    campaign = get_campaign(request, campaign_pk)
+    if wrong := _wrong_method(request, "GET"):
+        return wrong
+    version = str(campaign.board_version)
+    etag = f'"board-{campaign.pk}-{version}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    elif request.GET.get("v") == version:
+        response = HttpResponse(status=204)
+    else:
+        # Tells the board element to fetch itself again.
+        response = HttpResponse(status=200)
+        response["HX-Trigger"] = "board-changed"
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_required
+def board_limits(request, campaign_pk):
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    if wrong := _wrong_method(request, "POST"):
+        return wrong
+    form = WipLimitsForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _render_board(request, campaign, status=400, limits_form=form)
+    campaign.wip_limits = form.limits()
+    campaign.save(update_fields=["wip_limits", "updated_at"])
+    logic.bump_version(campaign.pk)
+    Activity.record(
+        campaign,
+        request.user,
+        Activity.Verb.CAMPAIGN_UPDATED,
+        "Changed the board's WIP limits",
+        data={"wip_limits": campaign.wip_limits},
+    )
+    messages.success(request, "WIP limits saved.")
+    return redirect(_board_url(campaign, request))
+
+
+@login_required
+def tactic_create(request, campaign_pk):
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    if wrong := _wrong_method(request, "POST"):
+        return wrong
+    status = request.POST.get("status")
+    # The form's element ids are built from the column: only a real one.
+    form = QuickAddForm(
+        request.POST, status=status if status in TacticStatus.values else None
+    )
+    if not form.is_valid():
+        if request.htmx and form["status"].value() in TacticStatus.values:
+            status = form["status"].value()
+            return _render_columns(request, campaign, [status], add_form=form)
+        return _render_board(request, campaign, status=400, add_form=form)
+    tactic = logic.create_tactic(
+        campaign, request.user, form.cleaned_data["title"], form.cleaned_data["status"]
+    )
+    if request.htmx:
+        fresh = QuickAddForm(status=tactic.status)
+        fresh.fields["title"].widget.attrs["autofocus"] = True
+        return _render_columns(request, campaign, [tactic.status], add_form=fresh)
+    messages.success(request, f"Added “{tactic.title}”.")
+    return redirect(_board_url(campaign, request))
+
+
+@login_required
+def tactic_move(request, campaign_pk, tactic_pk):
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    if wrong := _wrong_method(request, "POST"):
+        # A foreign id is a 404 whatever the method; a POST finds out in the move.
+        get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
+        return wrong
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        # A stale or foreign card is a 404 before the input is judged.
+        get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
+        return HttpResponseBadRequest("Choose a column and a place in it.")
+    result = logic.move_tactic(
+        campaign,
+        tactic_pk,
+        form.cleaned_data["status"],
+        form.cleaned_data["position"],
+        request.user,
+    )
+    detail_url = reverse("tactic_detail", args=[campaign.pk, tactic_pk])
+    if request.htmx:
+        extra = {}
+        if result.closed_now:
+            # Ask what happened while it is fresh; the answer may stay empty.
+            tactic = get_in_campaign(campaign, Tactic, tactic_pk)
+            extra = {"tactic": tactic, "outcome_form": OutcomeForm(instance=tactic)}
+        statuses = {result.from_status, result.to_status}
+        return _render_columns(request, campaign, statuses, extra)
+    if result.closed_now:
+        messages.info(
+            request,
+            f"Moved to {TacticStatus(result.to_status).label}. "
+            "What happened, and what was learned?",
+        )
+        return redirect(f"{detail_url}?outcome=1#id_outcome")
+    return redirect(_board_url(campaign, request) + f"#tactic-{tactic_pk}")
+
+
+def _detail_context(request, campaign, tactic, **extra):
+    in_panel = bool(request.htmx)
+    comments = tactic.comments.select_related("author")
+    return _context(
+        request,
+        campaign,
+        tactic=tactic,
+        in_panel=in_panel,
+        comments=comments,
+        comment_form=extra.pop("comment_form", None) or CommentForm(),
+        board_url=reverse("board", args=[campaign.pk]),
+        **extra,
+    )
+
+
+def _render_detail(request, campaign, tactic, status=200, **extra):
+    template = f"{DETAIL}#panel" if request.htmx else DETAIL
+    context = _detail_context(request, campaign, tactic, **extra)
+    return render(request, template, context, status=status)
+
+
+@login_required
+def tactic_detail(request, campaign_pk, tactic_pk):
+    """The card: GET shows it, POST (writers) saves every field."""
+    writing = request.method == "POST"
+    campaign = get_campaign(request, campaign_pk, write=writing)
+    tactic = get_in_campaign(
+        campaign,
+        _visible(
+            request,
+            Tactic.objects.select_related("assignee", "influencer", "created_by"),
+        ),
+        tactic_pk,
+    )
+    if not writing:
+        form = None
+        if request.membership.can_write:
+            form = TacticForm(instance=tactic, campaign=campaign)
+            if request.GET.get("outcome"):
+                form.fields["outcome"].widget.attrs["autofocus"] = True
+        return _render_detail(request, campaign, tactic, form=form)
+
+    form = TacticForm(request.POST, instance=tactic, campaign=campaign)
+    if not form.is_valid():
+        return _render_detail(
+            request, campaign, tactic, status=_invalid(request), form=form
+        )
+    logic.save_card(form, request.user)
+    if request.htmx:
+        tactic = get_in_campaign(
+            campaign, Tactic.objects.select_related("assignee"), tactic_pk
+        )
+        response = _render_detail(
+            request,
+            campaign,
+            tactic,
+            form=TacticForm(instance=tactic, campaign=campaign),
+            saved=True,
+        )
+        # The card on the board shows the new title, assignee and dates.
+        columns = _render_columns(request, campaign, [tactic.status])
+        response.content += columns.content
+        return response
+    messages.success(request, f"Saved “{tactic.title}”.")
+    return redirect(_board_url(campaign, request) + f"#tactic-{tactic.pk}")
+
+
+@login_required
+def tactic_outcome(request, campaign_pk, tactic_pk):
+    """The short form a move into Done or Didn't work asks for."""
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    tactic = get_in_campaign(campaign, Tactic, tactic_pk)
+    if wrong := _wrong_method(request, "POST"):
+        return wrong
+    form = OutcomeForm(request.POST, instance=tactic)
+    if not form.is_valid():
+        return _render_detail(
+            request,
+            campaign,
+            tactic,
+            status=_invalid(request),
+            outcome_form=form,
+            form=None,
+        )
+    logic.save_card(form, request.user)
+    if request.htmx:
+        tactic = get_in_campaign(
+            campaign,
+            Tactic.objects.select_related("assignee", "influencer", "created_by"),
+            tactic_pk,
+        )
+        return _render_detail(
+            request,
+            campaign,
+            tactic,
+            form=TacticForm(instance=tactic, campaign=campaign),
+            saved=True,
+        )
+    messages.success(request, "Outcome saved.")
+    return redirect(_board_url(campaign, request) + f"#tactic-{tactic.pk}")
+
+
+@login_required
+def tactic_comment(request, campaign_pk, tactic_pk):
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    tactic = get_in_campaign(campaign, Tactic, tactic_pk)
+    if wrong := _wrong_method(request, "POST"):
+        return wrong
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        comment = form.save(commit=False)
+        comment.tactic = tactic
+        comment.author = request.user
+        comment.save()
+        Activity.record(
+            campaign,
+            request.user,
+            Activity.Verb.TACTIC_COMMENTED,
+            f"Commented on “{tactic.title}”",
+            tactic=tactic,
+            data={"comment": comment.pk},
+        )
+        form = None
+        if not request.htmx:
+            detail = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+            return redirect(f"{detail}#comments")
+    elif not request.htmx:
+        return _render_detail(
+            request,
+            campaign,
+            tactic,
+            status=400,
+            comment_form=form,
+            form=TacticForm(instance=tactic, campaign=campaign),
+        )
+    context = _detail_context(request, campaign, tactic, comment_form=form)
+    return render(request, f"{DETAIL}#comments", context)
+
+
+@login_required
+@require_GET
+def my_tactics(request):
+    """The user's open tactics across all campaigns of all their teams."""
+    # Quiet tactics of teams the user now only views stay hidden.
+    viewing = Membership.objects.filter(user=request.user, role=Role.VIEWER)
+    tactics = (
+        Tactic.objects.filter(
+            assignee=request.user,
+            campaign__team__memberships__user=request.user,
+        )
+        .exclude(status__in=logic.CLOSED)
+        .exclude(is_private=True, campaign__team__in=viewing.values("team_id"))
+        .select_related("campaign")
+        .order_by(F("due_on").asc(nulls_last=True), "campaign__name", "position")
+    )
+    groups = logic.week_groups(tactics)
+    return render(
+        request,
+        "board/my_tactics.html",
+        {
+            "nav": "my_tactics",
+            "groups": groups,
+            "total": sum(len(g[2]) for g in groups),
+        },
+    )

@@ -1,0 +1,69 @@
+"""Email settings, and unsubscribing from a link in an email."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ..forms.notifications import NotificationPreferenceForm
+from ..mail import preference_for, read_unsubscribe_token
+from ..models import EmailKind, User
+from ..reminders import PREFERENCE_OF_KIND
+
+TEMPLATE = "notifications/preferences.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    preference = preference_for(request.user)
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST, instance=preference)
+        if form.is_valid():
+            form.save()
+            if request.htmx:
+                context = {"form": form, "saved": True}
+                return render(request, f"{TEMPLATE}#settings-form", context)
+            messages.success(request, "Email settings saved.")
+            return redirect("notification_preferences")
+        # htmx swaps only successful responses, so its re-render is a 200.
+        status = 200 if request.htmx else 400
+    else:
+        form = NotificationPreferenceForm(instance=preference)
+        status = 200
+    template = f"{TEMPLATE}#settings-form" if request.htmx else TEMPLATE
+    return render(request, template, {"form": form}, status=status)
+
+
+def _turn_off(user, kind):
+    preference = preference_for(user)
+    field = "digest_enabled" if kind == EmailKind.DIGEST else PREFERENCE_OF_KIND[kind]
+    setattr(preference, field, False)
+    if preference._state.adding:
+        preference.save()
+    else:
+        preference.save(update_fields=[field, "updated_at"])
+
+
+# No CSRF token: mail providers POST here for one-click unsubscribe (RFC
+# 8058), and the signed token in the address is what authorises the change.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        user_pk, kind = read_unsubscribe_token(token)
+        user = User.objects.get(pk=user_pk)
+    except (signing.BadSignature, User.DoesNotExist):
+        return render(request, "notifications/unsubscribe_invalid.html", status=400)
+    what = (
+        "the weekly digest"
+        if kind == EmailKind.DIGEST
+        else f"reminders ({kind.label.lower()})"
+    )
+    context = {"email": user.email, "what": what, "token": token}
+    if request.method == "POST":
+        _turn_off(user, kind)
+        context["done"] = True
+    return render(request, "notifications/unsubscribe.html", context)

@@ -1,0 +1,206 @@
+"""The people a campaign must win over, and their moves on the stance ladder."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.shortcuts import redirect, render
+
+from ..access import get_campaign, get_in_campaign
+from ..forms.campaigns import StakeholderForm, StanceChangeForm
+from ..insights.panels import stakeholder_panels
+from ..models import Activity, Stakeholder, Stance, StanceChange
+from ..objections import panel as objection_panel
+from .campaigns import only_reading, send_back, writable_campaign
+
+DUPLICATE_NAME = "This campaign already has a stakeholder with this name."
+
+
+def _render_list(request, campaign, form, status=200):
+    stakeholders = campaign.stakeholders.annotate(
+        influencer_count=Count("influences")
+    ).order_by("-power", "name")
+    return render(
+        request,
+        "campaigns/stakeholder_list.html",
+        {
+            "nav": "campaigns",
+            "campaign": campaign,
+            "stakeholders": stakeholders,
+            "form": form,
+            "can_write": request.membership.can_write,
+        },
+        status=status,
+    )
+
+
+def _save_stakeholder(form):
+    """Saves, turning a name taken in a concurrent request into a field error."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("name", DUPLICATE_NAME)
+        return None
+
+
+@login_required
+def stakeholder_list(request, campaign_pk):
+    campaign = get_campaign(request, campaign_pk)
+    if refused := only_reading(request):
+        return refused
+    form = StakeholderForm(campaign=campaign) if request.membership.can_write else None
+    return _render_list(request, campaign, form)
+
+
+@login_required
+def stakeholder_create(request, campaign_pk):
+    campaign = writable_campaign(request, campaign_pk)
+    if request.method != "POST":
+        # The add form lives on the list.
+        return redirect("stakeholder_list", campaign.pk)
+    form = StakeholderForm(request.POST, campaign=campaign)
+    if form.is_valid() and (stakeholder := _save_stakeholder(form)):
+        Activity.record(
+            campaign,
+            request.user,
+            Activity.Verb.STAKEHOLDER_ADDED,
+            f"Added {stakeholder.name} ({stakeholder.get_stance_display().lower()})",
+            stakeholder=stakeholder,
+        )
+        messages.success(request, f"{stakeholder.name} added.")
+        return redirect("stakeholder_list", campaign.pk)
+    return _render_list(request, campaign, form, status=400)
+
+
+def _render_detail(request, campaign, stakeholder, form, status=200):
+    history = list(stakeholder.stance_changes.select_related("recorded_by", "tactic"))
+    for change in history:
+        # Badge classes for both ends of the move, as on Stakeholder.stance_slug.
+        change.from_slug = Stance(change.from_stance).name.lower()
+        change.to_slug = Stance(change.to_stance).name.lower()
+    influences = stakeholder.influences.select_related("influencer")
+    tactics = stakeholder.tactics.select_related("assignee").order_by("status", "pk")
+    if not request.membership.can_write:
+        tactics = tactics.filter(is_private=False)  # quiet tactics stay in the team
+    return render(
+        request,
+        "campaigns/stakeholder_detail.html",
+        {
+            "nav": "campaigns",
+            "campaign": campaign,
+            "stakeholder": stakeholder,
+            "history": history,
+            "influences": influences,
+            "tactics": tactics,
+            "form": form,
+            "can_write": request.membership.can_write,
+            # Start here, the stance path and keeping in touch (two queries).
+            **stakeholder_panels(stakeholder, history),
+            # The objections panel (templates/objections/_stakeholder_objections.html).
+            **objection_panel(
+                stakeholder,
+                request.membership.can_write,
+                getattr(request, "objection_form", None),
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+def stakeholder_detail(request, campaign_pk, stakeholder_pk):
+    campaign = get_campaign(request, campaign_pk)
+    stakeholder = get_in_campaign(
+        campaign,
+        Stakeholder.objects.select_related("relationship_owner"),
+        stakeholder_pk,
+    )
+    if refused := only_reading(request):
+        return refused
+    form = None
+    if request.membership.can_write:
+        form = StanceChangeForm(
+            stakeholder=stakeholder, initial={"to_stance": stakeholder.stance}
+        )
+    return _render_detail(request, campaign, stakeholder, form)
+
+
+@login_required
+def stakeholder_edit(request, campaign_pk, stakeholder_pk):
+    campaign = writable_campaign(request, campaign_pk)
+    stakeholder = get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+    if not request.membership.can_write:
+        return send_back(request, stakeholder)
+    if request.method == "POST":
+        form = StakeholderForm(request.POST, instance=stakeholder, campaign=campaign)
+        if form.is_valid() and _save_stakeholder(form):
+            Activity.record(
+                campaign,
+                request.user,
+                Activity.Verb.STAKEHOLDER_UPDATED,
+                f"Updated {stakeholder.name}",
+                stakeholder=stakeholder,
+                data={"fields": form.changed_data},
+            )
+            messages.success(request, f"{stakeholder.name} saved.")
+            return redirect(stakeholder)
+        status = 400
+    else:
+        form = StakeholderForm(instance=stakeholder, campaign=campaign)
+        status = 200
+    return render(
+        request,
+        "campaigns/stakeholder_form.html",
+        {
+            "nav": "campaigns",
+            "campaign": campaign,
+            # The saved name for headings, whatever was typed into the form.
+            "stakeholder": get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+            if status == 400
+            else stakeholder,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def stance_change(request, campaign_pk, stakeholder_pk):
+    campaign = writable_campaign(request, campaign_pk)
+    if request.method != "POST":
+        # The form lives on the stakeholder's page.
+        return redirect(get_in_campaign(campaign, Stakeholder, stakeholder_pk))
+    with transaction.atomic():
+        # Lock the row so two people recording at once each see the other's move.
+        stakeholder = get_in_campaign(
+            campaign, Stakeholder.objects.select_for_update(), stakeholder_pk
+        )
+        form = StanceChangeForm(request.POST, stakeholder=stakeholder)
+        if form.is_valid():
+            from_stance, to_stance = stakeholder.stance, form.cleaned_data["to_stance"]
+            StanceChange.objects.create(
+                stakeholder=stakeholder,
+                from_stance=from_stance,
+                to_stance=to_stance,
+                reason=form.cleaned_data["reason"],
+                recorded_by=request.user,
+            )
+            stakeholder.stance = to_stance
+            stakeholder.save(update_fields=["stance"])
+            Activity.record(
+                campaign,
+                request.user,
+                Activity.Verb.STANCE_CHANGED,
+                f"{stakeholder.name}: {Stance(from_stance).label} → "
+                f"{Stance(to_stance).label}",
+                stakeholder=stakeholder,
+                data={"from": from_stance, "to": to_stance},
+            )
+    if form.is_valid():
+        messages.success(
+            request,
+            f"{stakeholder.name} is now {stakeholder.get_stance_display().lower()}.",
+        )
+        return redirect(stakeholder)
+    return _render_detail(request, campaign, stakeholder, form, status=400)

@@ -1,0 +1,315 @@
+// The campaign board: drag and drop (mouse via native HTML5 events, touch and
+// pen via pointer events on the handle), arrow-key moves on a focused card and
+// the side panel. Every move posts the card's own "Move to…" form fields to
+// the same endpoint the form uses, so the board works without this file.
+(function () {
+  "use strict";
+
+  var dragged = null; // the card being dragged
+  var origin = null; // where it came from, to put it back on cancel
+  var focusAfter = null; // id of the element to focus once a swap settles
+  var opener = null; // the link that opened the side panel
+
+  function board() {
+    return document.getElementById("board");
+  }
+
+  function panel() {
+    return document.getElementById("panel");
+  }
+
+  function isCard(el) {
+    return el && el.classList && el.classList.contains("card");
+  }
+
+  function siblingCard(card, forward) {
+    var el = forward ? card.nextElementSibling : card.previousElementSibling;
+    while (el && (!isCard(el) || el === dragged)) {
+      el = forward ? el.nextElementSibling : el.previousElementSibling;
+    }
+    return el;
+  }
+
+  function columnOf(el) {
+    return el.closest(".board-col");
+  }
+
+  function announce(text) {
+    var live = document.getElementById("board-live");
+    if (live) live.textContent = text;
+  }
+
+  // ---- saving a move ----------------------------------------------------
+
+  function send(card, status, place) {
+    var form = card.querySelector(".card__move-form");
+    if (!form || !window.htmx) return;
+    var title = card.querySelector(".card__title").textContent.trim();
+    var column = document.getElementById("col-" + status);
+    var label = column ? column.querySelector(".board-col__title").textContent : status;
+    htmx
+      .ajax("POST", form.getAttribute("action"), {
+        source: card,
+        values: { status: status, position: String(place) },
+        swap: "none",
+      })
+      .then(function () {
+        announce("Moved “" + title + "” to " + label + ", place " + place + ".");
+      });
+  }
+
+  // A failed move (someone deleted the card, the network dropped): show the
+  // board as the server has it.
+  document.addEventListener("htmx:responseError", function () {
+    if (board()) htmx.trigger(document.body, "board-changed");
+  });
+
+  // The 1-based place in the whole column for a card dropped where it is now.
+  // Positions come from the server, so this is right on a filtered board too.
+  function placeOf(card, fromStatus, oldPosition, status) {
+    var same = fromStatus === status;
+    var next = siblingCard(card, true);
+    var prev = siblingCard(card, false);
+    var position;
+    if (next) {
+      position = +next.dataset.position;
+      if (same && oldPosition < position) position -= 1;
+    } else if (prev) {
+      position = +prev.dataset.position;
+      if (!same || oldPosition > position) position += 1;
+    } else {
+      position = same ? oldPosition : 0;
+    }
+    return position + 1;
+  }
+
+  // ---- dragging -----------------------------------------------------------
+
+  function listAt(el) {
+    var column = el && el.closest ? el.closest("#board .board-col") : null;
+    return column ? column.querySelector(".board-col__cards") : null;
+  }
+
+  function placeIn(list, y) {
+    var cards = list.querySelectorAll(".card");
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i] === dragged) continue;
+      var box = cards[i].getBoundingClientRect();
+      if (y < box.top + box.height / 2) {
+        if (cards[i].previousElementSibling !== dragged) list.insertBefore(dragged, cards[i]);
+        return;
+      }
+    }
+    if (list.lastElementChild !== dragged) list.appendChild(dragged);
+  }
+
+  function start(card) {
+    dragged = card;
+    origin = {
+      list: card.parentNode,
+      next: card.nextElementSibling,
+      status: columnOf(card).dataset.status,
+      position: +card.dataset.position,
+    };
+    card.classList.add("is-dragging");
+    document.body.classList.add("is-board-dragging");
+  }
+
+  function finish(dropped) {
+    var card = dragged;
+    if (!card) return;
+    dragged = null;
+    card.classList.remove("is-dragging");
+    document.body.classList.remove("is-board-dragging");
+    document.querySelectorAll(".board-col.is-over").forEach(function (c) {
+      c.classList.remove("is-over");
+    });
+    if (!dropped) {
+      origin.list.insertBefore(card, origin.next);
+      return;
+    }
+    var status = columnOf(card).dataset.status;
+    var place = placeOf(card, origin.status, origin.position, status);
+    if (status === origin.status && place === origin.position + 1) return;
+    send(card, status, place);
+  }
+
+  function hover(list) {
+    document.querySelectorAll(".board-col.is-over").forEach(function (c) {
+      if (c !== columnOf(list)) c.classList.remove("is-over");
+    });
+    columnOf(list).classList.add("is-over");
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest ? event.target.closest(".card[draggable='true']") : null;
+    if (!card) return;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.id);
+    start(card);
+  });
+
+  document.addEventListener("dragover", function (event) {
+    if (!dragged) return;
+    var list = listAt(event.target);
+    if (!list) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    hover(list);
+    placeIn(list, event.clientY);
+  });
+
+  document.addEventListener("drop", function (event) {
+    if (!dragged || !listAt(event.target)) return;
+    event.preventDefault();
+    finish(true);
+  });
+
+  document.addEventListener("dragend", function () {
+    if (dragged) finish(false);
+  });
+
+  // Touch and pen: the handle starts a drag that follows the finger.
+  document.addEventListener("pointerdown", function (event) {
+    if (event.pointerType === "mouse") return;
+    var handle = event.target.closest ? event.target.closest(".card__handle") : null;
+    if (!handle) return;
+    event.preventDefault();
+    try {
+      handle.setPointerCapture(event.pointerId);
+    } catch (error) {
+      // No capture for this pointer: moves are still tracked on the document.
+    }
+    start(handle.closest(".card"));
+  });
+
+  document.addEventListener("pointermove", function (event) {
+    if (!dragged || event.pointerType === "mouse") return;
+    var list = listAt(document.elementFromPoint(event.clientX, event.clientY));
+    if (!list) return;
+    hover(list);
+    placeIn(list, event.clientY);
+  });
+
+  document.addEventListener("pointerup", function (event) {
+    if (dragged && event.pointerType !== "mouse") finish(true);
+  });
+
+  document.addEventListener("pointercancel", function (event) {
+    if (dragged && event.pointerType !== "mouse") finish(false);
+  });
+
+  // ---- the keyboard -------------------------------------------------------
+
+  document.addEventListener("keydown", function (event) {
+    var card = event.target;
+    if (!isCard(card) || card.getAttribute("draggable") !== "true") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var column = columnOf(card);
+    var status = column.dataset.status;
+    var place;
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      var columns = Array.prototype.slice.call(document.querySelectorAll("#board .board-col"));
+      var next = columns[columns.indexOf(column) + (event.key === "ArrowLeft" ? -1 : 1)];
+      if (!next) return;
+      status = next.dataset.status;
+      place = 1;
+    } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      var neighbour = siblingCard(card, event.key === "ArrowDown");
+      if (!neighbour) return;
+      place = +neighbour.dataset.position + 1;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    focusAfter = card.id;
+    send(card, status, place);
+  });
+
+  // ---- refreshing ---------------------------------------------------------
+
+  // Another person's change refetches the board, but not in the middle of a
+  // drag or while something is typed into it; the next poll tries again.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt.hasAttribute || !elt.hasAttribute("data-board-refresh")) return;
+    var active = document.activeElement;
+    var typing =
+      active && board().contains(active) && active.matches("input, select, textarea") && active.value;
+    if (dragged || typing || board().querySelector(".card__move[open]")) {
+      event.preventDefault();
+      return;
+    }
+    if (active && active.id && board().contains(active)) focusAfter = active.id;
+  });
+
+  function settle() {
+    var p = panel();
+    if (focusAfter) {
+      var el = document.getElementById(focusAfter);
+      focusAfter = null;
+      if (el) el.focus();
+    }
+    if (p && p.dataset.fresh) {
+      delete p.dataset.fresh;
+      var first = p.querySelector("[autofocus]") || p;
+      first.focus();
+    }
+  }
+
+  document.addEventListener("htmx:afterSettle", settle);
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") panel().dataset.fresh = "1";
+    setTimeout(settle, 0);
+  });
+
+  // ---- the side panel -----------------------------------------------------
+
+  // A card's title opens it in the side panel; the link stays a plain link
+  // (a full page) without JavaScript or when opened in a new tab.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("#board .card__title a") : null;
+    if (!link || !window.htmx) return;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    opener = link;
+    htmx
+      .ajax("GET", link.getAttribute("href"), { source: link, target: "#panel", swap: "innerHTML" })
+      .then(function () {
+        var p = panel();
+        (p.querySelector("[autofocus]") || p).focus();
+      });
+  });
+
+  // A saved panel is swapped in whole: keep the focus inside it, on the
+  // confirmation, rather than dropping it to the page.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var p = panel();
+    if (!p || event.detail.target !== p || p.contains(document.activeElement)) return;
+    var status = p.querySelector("[role='status']");
+    if (status) status.setAttribute("tabindex", "-1");
+    (p.querySelector("[autofocus]") || status || p).focus();
+  });
+
+  function closePanel() {
+    var p = panel();
+    if (!p || !p.firstElementChild) return;
+    p.innerHTML = "";
+    if (opener && document.body.contains(opener)) opener.focus();
+    else if (board()) board().querySelector(".card, a")?.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest ? event.target.closest("#panel [data-panel-close]") : null;
+    if (!close) return;
+    event.preventDefault();
+    closePanel();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var p = panel();
+    var active = document.activeElement;
+    if (p && (p.contains(active) || !active || active === document.body)) closePanel();
+  });
+})();

@@ -1,0 +1,111 @@
+"""Teammates moving cards at the same moment: every column stays dense
+(positions exactly 0..n-1) and no card is lost or duplicated. Only PostgreSQL
+has the row locks that make this true, so the test runs there."""
+
+import random
+import threading
+
+from django.db import connections
+
+from campaigns import board as logic
+from campaigns.models import Activity, Tactic, TacticStatus
+from tests.factories import TacticFactory
+
+THREADS = 6
+MOVES_EACH = 25
+
+
+def run_in_threads(work):
+    barrier = threading.Barrier(THREADS)
+    errors = []
+
+    def runner(n):
+        try:
+            barrier.wait(timeout=10)
+            work(n)
+        except Exception as error:  # reported below with the thread's number
+            errors.append((n, repr(error)))
+        finally:
+            # Each thread opened its own connection; close it before the test
+            # database is flushed.
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a mover hung"
+    assert not errors, errors
+
+
+def assert_dense(campaign):
+    for status in TacticStatus.values:
+        positions = list(
+            Tactic.objects.filter(campaign=campaign, status=status)
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        assert positions == list(range(len(positions))), (status, positions)
+
+
+def test_simultaneous_moves_keep_every_column_dense(
+    postgres, transactional_db, campaign, owner
+):
+    pks = [
+        TacticFactory(campaign=campaign, status=status, position=i).pk
+        for status in TacticStatus.values
+        for i in range(6)
+    ]
+
+    def work(n):
+        rng = random.Random(n)
+        for _ in range(MOVES_EACH):
+            logic.move_tactic(
+                campaign,
+                rng.choice(pks),
+                rng.choice(TacticStatus.values),
+                rng.randint(-2, 12),  # out of range on purpose: clamped
+                owner,
+            )
+
+    run_in_threads(work)
+
+    assert_dense(campaign)
+    assert sorted(
+        Tactic.objects.filter(campaign=campaign).values_list("pk", flat=True)
+    ) == sorted(pks)
+    campaign.refresh_from_db()
+    moved = Activity.objects.filter(campaign=campaign, verb=Activity.Verb.TACTIC_MOVED)
+    # Every real move bumped the version exactly once: none was lost.
+    assert campaign.board_version == moved.count() > 0
+
+
+def test_moves_and_quick_adds_at_once(postgres, transactional_db, campaign, owner):
+    pks = [
+        TacticFactory(campaign=campaign, status=TacticStatus.PLANNED, position=i).pk
+        for i in range(8)
+    ]
+
+    def work(n):
+        rng = random.Random(100 + n)
+        for i in range(10):
+            if n % 2:
+                logic.create_tactic(
+                    campaign, owner, f"Added {n}-{i}", TacticStatus.PLANNED
+                )
+            else:
+                logic.move_tactic(
+                    campaign,
+                    rng.choice(pks),
+                    rng.choice([TacticStatus.PLANNED, TacticStatus.IN_PROGRESS]),
+                    rng.randint(0, 20),
+                    owner,
+                )
+
+    run_in_threads(work)
+
+    assert_dense(campaign)
+    added = Tactic.objects.filter(campaign=campaign, title__startswith="Added")
+    assert added.count() == (THREADS // 2) * 10
+    assert Tactic.objects.filter(campaign=campaign).count() == 8 + added.count()

@@ -1,0 +1,333 @@
+"""Fuzzing the forms and HTMX endpoints with hypothesis.
+
+Whatever arrives (foreign ids, negative or huge numbers, missing fields, long
+and odd unicode, NUL bytes) the answer is never a server error, and another
+team's data never changes. The example counts stay modest so CI stays fast.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from campaigns.models import (
+    Influence,
+    Milestone,
+    Stakeholder,
+    Tactic,
+    TacticComment,
+    TacticStatus,
+)
+from tests.world import World
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Printable and odd unicode (right-to-left marks, zero-width joiners, emoji,
+# combining marks, NUL); no lone surrogates, which no client can encode.
+odd_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300
+) | st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "a\x00b",
+        "\u202eevil",
+        "👩‍👩‍👧‍👦" * 40,
+        "e\u0301" * 100,
+        "x" * 5000,
+        "<script>alert(1)</script>",
+        "'; DROP TABLE campaigns_tactic; --",
+        "{{ request }}",
+        "%s %(x)s",
+    ]
+)
+numbers = st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.sampled_from(
+    ["-1", "0", "1", "2147483648", "9223372036854775808", "1e9", "1.5", "NaN", "٣"]
+)
+dates = st.dates().map(str) | st.sampled_from(["2026-02-30", "0000-01-01", "tomorrow"])
+
+
+def field(*choices):
+    """A form value: missing (None), odd text, a number or a valid choice."""
+    return st.one_of(st.none(), odd_text, numbers, *choices)
+
+
+class Fuzz:
+    """A world with two teams; requests come from the first team's owner."""
+
+    def __init__(self):
+        self.world = World()
+        self.mine = self.world.objects
+        # A board as the app keeps it: each column's positions run 0..n-1.
+        Tactic.objects.filter(pk=self.mine["tactic"].pk).update(position=0)
+        self.theirs = self.world.foreign
+        self.client = Client()
+        self.client.force_login(self.world.owner)
+
+    def foreign_ids(self):
+        t = self.theirs
+        return st.sampled_from(
+            [
+                str(t["tactic"].pk),
+                str(t["stakeholder"].pk),
+                str(t["influencer"].pk),
+                str(t["milestone"].pk),
+                str(self.world.outsider.pk),
+            ]
+        )
+
+    def snapshot(self):
+        """Everything of the other team that a request could touch."""
+        campaign = self.theirs["campaign"]
+        campaign.refresh_from_db()
+        return (
+            campaign.name,
+            campaign.board_version,
+            list(Tactic.objects.filter(campaign=campaign).values()),
+            list(Stakeholder.objects.filter(campaign=campaign).values()),
+            list(Milestone.objects.filter(campaign=campaign).values()),
+            list(Influence.objects.filter(stakeholder__campaign=campaign).values()),
+            TacticComment.objects.filter(tactic__campaign=campaign).count(),
+            list(
+                Tactic.targets.through.objects.filter(
+                    tactic__campaign=campaign
+                ).values()
+            ),
+        )
+
+    def post(self, url, data, htmx):
+        body = {k: v for k, v in data.items() if v is not None}
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        response = self.client.post(url, body, **headers)
+        assert response.status_code < 500, (url, body, response.status_code)
+        return response
+
+
+@pytest.fixture
+def fuzz(db):
+    return Fuzz()
+
+
+def child_id(fuzz, key):
+    """This campaign's object, the other team's, or an id that exists nowhere."""
+    return st.sampled_from(
+        [fuzz.mine[key].pk, fuzz.theirs[key].pk, 0, 2**31, 2**63 + 5]
+    )
+
+
+@FUZZ
+@given(data=st.data())
+def test_card_moves(fuzz, data):
+    before = fuzz.snapshot()
+    tactic = data.draw(child_id(fuzz, "tactic"))
+    url = reverse("tactic_move", args=[fuzz.mine["campaign"].pk, tactic])
+    status = data.draw(field(st.sampled_from(TacticStatus.values)))
+    position = data.draw(field(st.integers(-5, 50).map(str)))
+    response = fuzz.post(
+        url, {"status": status, "position": position}, data.draw(st.booleans())
+    )
+    if tactic != fuzz.mine["tactic"].pk:
+        assert response.status_code == 404
+    assert fuzz.snapshot() == before
+    # The board stays dense: positions 0..n-1 in every column.
+    for status in TacticStatus.values:
+        positions = sorted(
+            Tactic.objects.filter(
+                campaign=fuzz.mine["campaign"], status=status
+            ).values_list("position", flat=True)
+        )
+        assert positions == list(range(len(positions)))
+
+
+@FUZZ
+@given(data=st.data())
+def test_card_edits(fuzz, data):
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    url = reverse("tactic_detail", args=[campaign.pk, fuzz.mine["tactic"].pk])
+    foreign = fuzz.foreign_ids()
+    values = {
+        "title": data.draw(field()),
+        "description": data.draw(field()),
+        "assignee": data.draw(field(foreign)),
+        "due_on": data.draw(field(dates)),
+        "targets": data.draw(field(foreign)),
+        "influencer": data.draw(field(foreign)),
+        "risk": data.draw(field()),
+        "outcome": data.draw(field()),
+    }
+    fuzz.post(url, values, data.draw(st.booleans()))
+    assert fuzz.snapshot() == before
+    tactic = Tactic.objects.get(pk=fuzz.mine["tactic"].pk)
+    assert tactic.campaign_id == campaign.pk
+    assert not tactic.targets.exclude(campaign=campaign).exists()
+    assert tactic.influencer is None or tactic.influencer.campaign_id == campaign.pk
+
+
+@FUZZ
+@given(data=st.data())
+def test_quick_add_comments_and_outcomes(fuzz, data):
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    tactic = data.draw(child_id(fuzz, "tactic"))
+    htmx = data.draw(st.booleans())
+    fuzz.post(
+        reverse("tactic_create", args=[campaign.pk]),
+        {
+            "title": data.draw(field()),
+            "status": data.draw(field(st.sampled_from(TacticStatus.values))),
+        },
+        htmx,
+    )
+    fuzz.post(
+        reverse("tactic_comment", args=[campaign.pk, tactic]),
+        {"body": data.draw(field())},
+        htmx,
+    )
+    fuzz.post(
+        reverse("tactic_outcome", args=[campaign.pk, tactic]),
+        {"outcome": data.draw(field())},
+        htmx,
+    )
+    assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_stakeholder_forms(fuzz, data):
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    foreign = fuzz.foreign_ids()
+    stakeholder = data.draw(child_id(fuzz, "stakeholder"))
+    htmx = data.draw(st.booleans())
+    values = {
+        "name": data.draw(field()),
+        "title": data.draw(field()),
+        "power": data.draw(field(st.integers(0, 6).map(str))),
+        "interest": data.draw(field(st.integers(0, 6).map(str))),
+        "cares_about": data.draw(field()),
+        "is_decider": data.draw(field(st.sampled_from(["on", "true"]))),
+        "relationship_owner": data.draw(field(foreign)),
+        "stance": data.draw(field(st.integers(0, 7).map(str))),
+    }
+    fuzz.post(reverse("stakeholder_create", args=[campaign.pk]), values, htmx)
+    fuzz.post(
+        reverse("stakeholder_edit", args=[campaign.pk, stakeholder]), values, htmx
+    )
+    fuzz.post(
+        reverse("stance_change", args=[campaign.pk, stakeholder]),
+        {
+            "to_stance": data.draw(field(st.integers(0, 7).map(str))),
+            "reason": data.draw(field()),
+        },
+        htmx,
+    )
+    assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_milestones_and_influence(fuzz, data):
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    htmx = data.draw(st.booleans())
+    fuzz.post(
+        reverse(
+            "milestone_progress",
+            args=[campaign.pk, data.draw(child_id(fuzz, "milestone"))],
+        ),
+        {"current_value": data.draw(field(st.integers(0, 100).map(str)))},
+        htmx,
+    )
+    fuzz.post(
+        reverse("milestone_create", args=[campaign.pk]),
+        {
+            "title": data.draw(field()),
+            "target_value": data.draw(field()),
+            "current_value": data.draw(field()),
+            "unit": data.draw(field()),
+            "due_on": data.draw(field(dates)),
+        },
+        htmx,
+    )
+    fuzz.post(
+        reverse(
+            "influence_add",
+            args=[campaign.pk, data.draw(child_id(fuzz, "influencer"))],
+        ),
+        {
+            "stakeholder": data.draw(field(fuzz.foreign_ids())),
+            "strength": data.draw(field(st.integers(0, 6).map(str))),
+        },
+        htmx,
+    )
+    assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_campaign_forms(fuzz, data):
+    before = fuzz.snapshot()
+    values = {
+        "name": data.draw(field()),
+        "goal": data.draw(field()),
+        "lead": data.draw(field(fuzz.foreign_ids())),
+        "status": data.draw(field(st.sampled_from(["active", "won", "paused"]))),
+        "starts_on": data.draw(field(dates)),
+        "ends_on": data.draw(field(dates)),
+        "report_every_days": data.draw(field()),
+        "deciders_needed": data.draw(field()),
+    }
+    htmx = data.draw(st.booleans())
+    fuzz.post(reverse("campaign_create"), values, htmx)
+    fuzz.post(reverse("campaign_edit", args=[fuzz.mine["campaign"].pk]), values, htmx)
+    assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_filters_and_owner_tools(fuzz, data):
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    team = fuzz.world.team
+    foreign = fuzz.foreign_ids()
+    board = fuzz.client.get(
+        reverse("board", args=[campaign.pk]),
+        {
+            k: v
+            for k, v in {
+                "q": data.draw(field()),
+                "assignee": data.draw(field(foreign)),
+                "stakeholder": data.draw(field(foreign)),
+                "overdue": data.draw(field()),
+            }.items()
+            if v is not None
+        },
+    )
+    assert board.status_code < 500
+    audit = fuzz.client.get(
+        reverse("team_audit", args=[team.pk]),
+        {
+            k: v
+            for k, v in {
+                "campaign": data.draw(field(foreign)),
+                "verb": data.draw(field()),
+                "person": data.draw(field(foreign)),
+                "since": data.draw(field(dates)),
+                "until": data.draw(field(dates)),
+                "page": data.draw(field()),
+            }.items()
+            if v is not None
+        },
+    )
+    assert audit.status_code < 500
+    name = data.draw(field())
+    if name != team.name:
+        fuzz.post(reverse("team_delete", args=[team.pk]), {"name": name}, False)
+    assert fuzz.snapshot() == before

@@ -1,0 +1,412 @@
+import re
+from collections import defaultdict
+from dataclasses import fields
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Q
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import models, playbook
+from campaigns.management.commands import seed_demo
+from tests.factories import CampaignFactory, TacticFactory
+
+# ---- the playbook -------------------------------------------------------
+
+# The familiar one-line phrasings of these tactics, as they are usually
+# passed around. The built-in text must say the same things in its own words.
+FAMILIAR_PHRASINGS = """
+Map who the decision makers already listen to, and win those people first.
+Show what peer and rival organisations are already doing: leaders move when
+their peers move.
+Run a small pilot quietly, measure it, and bring results rather than a
+proposal. Flag the risk: done badly, it burns trust.
+Be a guide, not a guerrilla: regular informal sessions that teach skeptical
+colleagues with real examples.
+Talk about the organisation's goals, not the tool; frame the idea as a way to
+reach what the boss already wants, in the boss's language.
+Make it about the audience: show what the people the organisation serves
+prefer, rather than arguing taste.
+Sign the boss up to listen: alerts that show the conversations about the
+organisation already happening without it.
+Agree ground rules (a usage policy) early, so people know what is allowed.
+Start clear and small, with goals that can be measured.
+Report, report, report: share every step of progress and credit the boss.
+Be patient and keep learning: a failed tactic is recorded with its lesson,
+not hidden.
+"""
+
+
+def words(text):
+    return re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+
+
+def entry_text(entry):
+    m = entry.milestone
+    parts = [entry.title, entry.summary, entry.why_it_works, entry.risks, m.title]
+    return " ".join([*parts, *entry.how_to])
+
+
+def test_playbook_has_eleven_complete_entries():
+    assert len(playbook.PLAYBOOK) == 11
+    assert len(playbook.BY_KEY) == 11
+    for entry in playbook.PLAYBOOK:
+        for field in fields(entry):
+            assert getattr(entry, field.name), (entry.key, field.name)
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", entry.key)
+        assert len(entry.key) <= 40  # fits Tactic.playbook_key
+        assert len(entry.title) <= 200
+        assert len(entry.how_to) >= 3
+        assert all(step.strip() for step in entry.how_to)
+        assert entry.milestone.title and entry.milestone.unit
+        assert entry.milestone.target_value >= 1
+        assert playbook.get_entry(entry.key) is entry
+    assert playbook.choices()[0] == (
+        playbook.PLAYBOOK[0].key,
+        playbook.PLAYBOOK[0].title,
+    )
+
+
+def test_unknown_key_is_a_key_error():
+    with pytest.raises(KeyError):
+        playbook.get_entry("no-such-tactic")
+
+
+def test_quiet_pilot_warns_that_it_can_burn_trust():
+    pilot = playbook.get_entry("quiet-pilot")
+    assert "warning" in pilot.risks.lower()
+    assert "burns trust" in pilot.risks.lower()
+
+
+def test_playbook_is_written_in_its_own_words():
+    familiar = " ".join(FAMILIAR_PHRASINGS.split())
+    # No familiar sentence or clause appears whole...
+    clauses = [c.strip() for c in re.split(r"[.:;]", familiar) if len(c.strip()) > 25]
+    assert len(clauses) >= 15
+    ours = " ".join(entry_text(e) for e in playbook.PLAYBOOK)
+    for clause in clauses:
+        assert " ".join(words(clause)) not in " ".join(words(ours)), clause
+
+    # ...and no run of six words is shared either.
+    def runs(text, n=6):
+        w = words(text)
+        return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
+
+    assert not runs(familiar) & runs(ours)
+
+
+@pytest.mark.django_db
+def test_add_to_campaign_creates_backlog_tactics_and_milestones(owner):
+    campaign = CampaignFactory(lead=owner)
+    TacticFactory(campaign=campaign, status=models.TacticStatus.BACKLOG, position=0)
+    version = campaign.board_version
+    tactics, milestones = playbook.add_to_campaign(
+        campaign, ["quiet-pilot", "report-often", "quiet-pilot"], actor=owner
+    )
+    assert [t.playbook_key for t in tactics] == ["quiet-pilot", "report-often"]
+    assert [t.position for t in tactics] == [1, 2]
+    assert all(t.status == models.TacticStatus.BACKLOG for t in tactics)
+    pilot = tactics[0]
+    assert pilot.title == playbook.get_entry("quiet-pilot").title
+    assert "burns trust" in pilot.risk
+    assert pilot.created_by == owner
+    assert pilot.description.startswith(playbook.get_entry("quiet-pilot").summary)
+    assert [m.title for m in milestones] == [
+        playbook.get_entry("quiet-pilot").milestone.title,
+        playbook.get_entry("report-often").milestone.title,
+    ]
+    assert milestones[1].target_value == 6
+    assert milestones[1].unit == "reports"
+    verbs = set(campaign.activities.values_list("verb", flat=True))
+    assert verbs == {
+        models.Activity.Verb.TACTIC_CREATED,
+        models.Activity.Verb.MILESTONE_ADDED,
+    }
+    assert campaign.activities.count() == 4
+    campaign.refresh_from_db()
+    assert campaign.board_version > version
+
+
+@pytest.mark.django_db
+def test_add_to_campaign_with_unknown_key_writes_nothing(owner):
+    campaign = CampaignFactory(lead=owner)
+    with pytest.raises(KeyError):
+        playbook.add_to_campaign(campaign, ["quiet-pilot", "nope"], actor=owner)
+    assert not campaign.tactics.exists()
+    assert not campaign.milestones.exists()
+
+
+# ---- the demo -----------------------------------------------------------
+
+
+def run(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            models.User,
+            models.Team,
+            models.Membership,
+            models.Campaign,
+            models.Stakeholder,
+            models.StanceChange,
+            models.Influencer,
+            models.Influence,
+            models.Tactic,
+            models.TacticComment,
+            models.Milestone,
+            models.Activity,
+        )
+    }
+
+
+@pytest.fixture
+def demo(db):
+    output = run()
+    return output, models.Campaign.objects.get(name=seed_demo.DEMO_CAMPAIGN)
+
+
+def test_demo_prints_a_login_that_works(demo, client):
+    output, _ = demo
+    assert seed_demo.DEMO_EMAIL in output
+    assert seed_demo.DEMO_PASSWORD in output
+    request = RequestFactory().post("/accounts/login/")
+    assert client.login(
+        request=request, email=seed_demo.DEMO_EMAIL, password=seed_demo.DEMO_PASSWORD
+    )
+
+
+def test_demo_team_has_owner_member_and_viewer(demo):
+    _, campaign = demo
+    roles = dict(campaign.team.memberships.values_list("user__email", "role"))
+    assert roles[seed_demo.DEMO_EMAIL] == models.Role.OWNER
+    assert sorted(roles.values()) == ["member", "owner", "viewer"]
+    assert campaign.lead.email == seed_demo.DEMO_EMAIL
+    assert campaign.team.name == seed_demo.DEMO_TEAM
+
+
+def test_demo_has_a_stakeholder_on_every_rung(demo):
+    _, campaign = demo
+    rungs = set(campaign.stakeholders.values_list("stance", flat=True))
+    assert rungs == set(models.Stance.values)
+    deciders = campaign.stakeholders.filter(is_decider=True)
+    assert deciders.count() > campaign.deciders_needed
+    assert campaign.stakeholders.filter(relationship_owner__isnull=True).count() == 0
+    for stakeholder in campaign.stakeholders.all():
+        assert stakeholder.title and stakeholder.cares_about
+        assert 1 <= stakeholder.power <= 5 and 1 <= stakeholder.interest <= 5
+
+
+def test_demo_stance_history_is_consistent_and_spread_over_weeks(demo):
+    _, campaign = demo
+    changes = models.StanceChange.objects.filter(stakeholder__campaign=campaign)
+    assert changes.count() >= 6
+    assert changes.filter(to_stance__lt=F("from_stance")).exists()
+    now = timezone.now()
+    ages = {(now - c.recorded_at).days // 7 for c in changes}
+    assert len(ages) >= 3  # several different weeks
+    assert all(c.recorded_at < now and c.reason and c.recorded_by for c in changes)
+    # Each person's latest move ends where they stand now.
+    for stakeholder in campaign.stakeholders.prefetch_related("stance_changes"):
+        moves = list(stakeholder.stance_changes.all())
+        if moves:
+            assert moves[0].to_stance == stakeholder.stance
+            for newer, older in zip(moves, moves[1:], strict=False):
+                assert newer.from_stance == older.to_stance
+
+
+def test_demo_influencers_are_linked_with_strengths(demo):
+    _, campaign = demo
+    assert campaign.influencers.count() >= 4
+    influences = models.Influence.objects.filter(influencer__campaign=campaign)
+    assert influences.count() >= 6
+    assert {i.stakeholder.campaign_id for i in influences} == {campaign.pk}
+    assert len(set(influences.values_list("strength", flat=True))) >= 3
+    assert not campaign.influencers.annotate(n=Count("influences")).filter(n=0)
+
+
+def test_demo_board_fills_every_column_with_dense_positions(demo):
+    _, campaign = demo
+    tactics = list(campaign.tactics.all())
+    assert 10 <= len(tactics) <= 15
+    by_status = defaultdict(list)
+    for tactic in tactics:
+        by_status[tactic.status].append(tactic.position)
+    assert set(by_status) == set(models.TacticStatus.values)
+    for positions in by_status.values():
+        assert sorted(positions) == list(range(len(positions)))
+    today = timezone.localdate()
+    assert all(t.assignee_id for t in tactics)
+    assert any(t.is_overdue for t in tactics)
+    assert any(
+        t.is_open and t.due_on and 0 <= (t.due_on - today).days <= 7 for t in tactics
+    )
+    assert all(t.targets.exists() for t in tactics)
+    assert any(t.risk for t in tactics)
+    assert any(t.influencer_id for t in tactics)
+    closed = [t for t in tactics if not t.is_open]
+    assert closed and all(t.outcome and t.completed_at for t in closed)
+    keys = {t.playbook_key for t in tactics} - {""}
+    assert keys <= set(playbook.BY_KEY)
+    assert len(keys) >= 8
+
+
+def test_demo_milestones_show_progress(demo):
+    _, campaign = demo
+    milestones = list(campaign.milestones.all())
+    assert len(milestones) >= 4
+    reached = [m for m in milestones if m.reached_at]
+    assert len(reached) == 1 and reached[0].percent == 100
+    assert any(0 < m.percent < 100 for m in milestones)
+
+
+def test_demo_has_activity_history(demo):
+    _, campaign = demo
+    activities = campaign.activities.all()
+    assert activities.count() >= 30
+    verbs = set(activities.values_list("verb", flat=True))
+    for verb in (
+        "campaign_created",
+        "stakeholder_added",
+        "stance_changed",
+        "influencer_added",
+        "tactic_created",
+        "tactic_moved",
+        "tactic_outcome",
+        "milestone_reached",
+    ):
+        assert verb in verbs
+    now = timezone.now()
+    assert max((now - a.created_at).days for a in activities) >= 42
+    assert activities.filter(actor__isnull=False).count() == activities.count()
+
+
+def test_running_the_demo_twice_changes_nothing(db):
+    run()
+    first = counts()
+    output = run()
+    assert counts() == first
+    assert "already" in output
+    assert seed_demo.DEMO_PASSWORD in output
+
+
+def test_demo_restores_a_changed_password(demo):
+    user = models.User.objects.get(email=seed_demo.DEMO_EMAIL)
+    user.set_password("something-else-entirely")
+    user.save()
+    run()
+    user.refresh_from_db()
+    assert user.check_password(seed_demo.DEMO_PASSWORD)
+    assert models.Team.objects.filter(name=seed_demo.DEMO_TEAM).count() == 1
+
+
+# ---- scale data ---------------------------------------------------------
+
+
+def test_scale_options_create_the_requested_counts(db, client):
+    output = run("--teams", "3", "--users", "25", "--campaigns", "4", "--tactics", "23")
+    assert models.Team.objects.filter(name__startswith="Scale team ").count() == 3
+    scale_users = models.User.objects.filter(email__endswith="@scale.example")
+    assert scale_users.count() == 25
+    assert scale_users.filter(email="user25@scale.example").exists()
+    assert models.Membership.objects.filter(user__in=scale_users).count() == 25
+    # Spread over every team, each with one owner.
+    per_team = models.Membership.objects.values("team").annotate(
+        n=Count("pk"), owners=Count("pk", filter=Q(role="owner"))
+    )
+    assert sorted(row["n"] for row in per_team) == [8, 8, 9]
+    assert all(row["owners"] == 1 for row in per_team)
+    campaigns = models.Campaign.objects.filter(name__startswith="Scale campaign ")
+    assert campaigns.count() == 4
+    assert models.Tactic.objects.count() == 4 * 23
+    for campaign in campaigns:
+        by_status = defaultdict(list)
+        for status, position, assignee in campaign.tactics.values_list(
+            "status", "position", "assignee"
+        ):
+            by_status[status].append(position)
+            assert assignee is not None
+        assert set(by_status) == set(models.TacticStatus.values)
+        for positions in by_status.values():
+            assert sorted(positions) == list(range(len(positions)))
+        assignees = campaign.tactics.values_list("assignee", flat=True)
+        writers = campaign.team.memberships.exclude(role="viewer")
+        assert set(assignees) <= set(writers.values_list("user", flat=True))
+    assert "user1@scale.example" in output
+    request = RequestFactory().post("/accounts/login/")
+    assert client.login(
+        request=request,
+        email="user1@scale.example",
+        password=seed_demo.SCALE_PASSWORD,
+    )
+    # Everyone shares one hash.
+    assert scale_users.values("password").distinct().count() == 1
+
+
+def test_scale_run_twice_adds_nothing(db):
+    args = ("--teams", "2", "--users", "10", "--campaigns", "2", "--tactics", "7")
+    run(*args)
+    first = counts()
+    run(*args)
+    assert counts() == first
+
+
+def test_scale_tops_up_to_larger_counts(db):
+    run("--teams", "2", "--users", "10")
+    run("--teams", "3", "--users", "15", "--campaigns", "3", "--tactics", "5")
+    assert models.User.objects.count() == 15
+    assert models.Team.objects.count() == 3
+    assert models.Membership.objects.count() == 15
+    owners = models.Membership.objects.filter(role="owner")
+    assert sorted(owners.values_list("team__name", flat=True)) == [
+        "Scale team 1",
+        "Scale team 2",
+        "Scale team 3",
+    ]
+    assert models.Tactic.objects.count() == 15
+    names = models.Campaign.objects.values_list("name", flat=True)
+    assert sorted(names) == [f"Scale campaign {n}" for n in (1, 2, 3)]
+    run("--teams", "5", "--campaigns", "4", "--tactics", "5")
+    assert models.Campaign.objects.count() == 4
+    assert models.Tactic.objects.count() == 20
+
+
+def test_scale_rejects_negative_counts(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        run("--users", "-1")
+
+
+def test_scale_is_fast(db):
+    started = timezone.now()
+    run("--teams", "20", "--users", "2000", "--campaigns", "40", "--tactics", "50")
+    assert models.User.objects.count() == 2000
+    assert models.Tactic.objects.count() == 2000
+    assert (timezone.now() - started).total_seconds() < 20
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "campaign_detail",
+        "board",
+        "stakeholder_list",
+        "influencer_list",
+        "milestone_list",
+    ],
+)
+def test_demo_pages_render_for_every_role(demo, client_for, name):
+    _, campaign = demo
+    url = reverse(name, args=[campaign.pk])
+    for membership in campaign.team.memberships.select_related("user"):
+        response = client_for(membership.user).get(url)
+        assert response.status_code == 200, (membership.role, url)

@@ -1,0 +1,139 @@
+"""Two teams with one of everything, and every URL pattern built from them.
+
+Used by the access test and by the browser walk over every page.
+"""
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from campaigns.models import Role
+from tests import factories as f
+
+# Reachable without logging in.
+PUBLIC = {
+    "home",
+    "healthz",
+    "signup",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "invitation",
+    "unsubscribe",
+}
+
+# About the user's own account, not a team's data: a viewer may post here.
+PERSONAL = {
+    "team_switch",
+    "team_create",
+    "notification_preferences",
+    "password_change",
+    "team_leave",
+}
+
+# Team administration: members and viewers both get 403.
+OWNER_ONLY = {
+    "team_invite",
+    "invitation_revoke",
+    "member_role",
+    "member_remove",
+    "team_audit",
+    "team_export",
+    "team_delete",
+}
+
+# Owners' pages that are not even readable by members and viewers.
+OWNER_READ = {"team_audit", "team_export", "team_delete"}
+
+
+def walk(patterns, namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin has its own staff check, tested below.
+            yield from walk(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield entry
+
+
+def all_patterns():
+    return [p for p in walk(get_resolver().url_patterns) if p.name]
+
+
+class World:
+    """Two teams with one of everything each."""
+
+    def __init__(self):
+        self.owner_membership = f.MembershipFactory(role=Role.OWNER)
+        team = self.owner_membership.team
+        self.team = team
+        self.owner = self.owner_membership.user
+        self.member_membership = f.MembershipFactory(team=team, role=Role.MEMBER)
+        self.member = self.member_membership.user
+        self.viewer = f.MembershipFactory(team=team, role=Role.VIEWER).user
+        self.objects = self.build(team, self.owner)
+        self.objects["membership"] = self.member_membership
+
+        other = f.MembershipFactory(role=Role.OWNER)
+        self.outsider = other.user
+        f.MembershipFactory(team=other.team, role=Role.MEMBER)
+        self.foreign = self.build(other.team, self.outsider)
+        self.foreign["membership"] = other
+
+    @staticmethod
+    def build(team, lead):
+        campaign = f.CampaignFactory(team=team, lead=lead)
+        stakeholder = f.StakeholderFactory(campaign=campaign)
+        influencer = f.InfluencerFactory(campaign=campaign)
+        return {
+            "team": team,
+            "campaign": campaign,
+            "stakeholder": stakeholder,
+            "influencer": influencer,
+            "influence": f.InfluenceFactory(
+                influencer=influencer, stakeholder=stakeholder
+            ),
+            "tactic": f.TacticFactory(campaign=campaign, assignee=lead),
+            "milestone": f.MilestoneFactory(campaign=campaign),
+            "invitation": f.InvitationFactory(team=team),
+            "template": f.TacticTemplateFactory(team=team),
+            "objection": f.ObjectionFactory(campaign=campaign, stakeholder=stakeholder),
+            "report": f.ProgressReportFactory(campaign=campaign),
+        }
+
+    def kwargs(self, pattern, parent, children=None):
+        """URL kwargs: the campaign or team from `parent`, the rest from
+        `children` (the same side unless testing a foreign child)."""
+        children = children or parent
+        kwargs = {}
+        for name in pattern.pattern.converters:
+            key = name.removesuffix("_pk")
+            if name in ("token", "uidb64"):
+                kwargs[name] = "not-a-valid-token"
+            elif key in ("campaign", "team"):
+                kwargs[name] = parent[key].pk
+            elif name.endswith("_pk") and key in children:
+                kwargs[name] = children[key].pk
+            else:
+                raise AssertionError(
+                    f"URL {pattern.name!r} has a keyword {name!r} that the access "
+                    "test cannot fill: teach World.kwargs about it."
+                )
+        return kwargs
+
+    def url(self, pattern, parent=None, children=None):
+        kwargs = self.kwargs(pattern, parent or self.objects, children)
+        return reverse(pattern.name, kwargs=kwargs)
+
+
+def row_counts():
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_app_config("campaigns").get_models()
+    }
+
+
+def private_patterns():
+    return [p for p in all_patterns() if p.name not in PUBLIC]
