@@ -6,6 +6,7 @@ write is a 403, and the membership found is put on the request for templates.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 
 from .models import Campaign, Membership
@@ -21,14 +22,30 @@ def get_membership(request, team_pk, *, write=False, owner=False):
 
 
 def get_campaign(request, campaign_pk, *, write=False, queryset=None):
-    """The campaign if the user is in its team; checks the role for writes."""
+    """The campaign if the user is in its team; checks the role for writes.
+
+    One query: the user's membership rides along as annotations (the filter
+    on the memberships join comes first, so the annotations read that row).
+    """
     queryset = queryset if queryset is not None else Campaign.objects.all()
     campaign = get_object_or_404(
-        queryset.select_related("team", "lead"),
+        queryset.select_related("team", "lead")
+        .filter(team__memberships__user=request.user)
+        .annotate(
+            member_pk=F("team__memberships__pk"),
+            member_role=F("team__memberships__role"),
+            member_joined_at=F("team__memberships__joined_at"),
+        ),
         pk=campaign_pk,
-        team__memberships__user=request.user,
     )
-    membership = Membership.objects.get(team_id=campaign.team_id, user=request.user)
+    membership = Membership(
+        pk=campaign.member_pk,
+        team=campaign.team,
+        user=request.user,
+        role=campaign.member_role,
+        joined_at=campaign.member_joined_at,
+    )
+    membership._state.adding = False
     check_role(membership, write=write)
     request.membership = membership
     return campaign

@@ -140,3 +140,89 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "key"]
     raw_id_fields = ["user"]
     date_hierarchy = "claimed_at"
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "joined_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__name", "team__name"]
+    raw_id_fields = ["team", "user"]
+
+
+@admin.register(models.StanceChange)
+class StanceChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "recorded_at",
+        "stakeholder",
+        "from_stance",
+        "to_stance",
+        "tactic",
+        "recorded_by",
+    ]
+    list_filter = ["to_stance"]
+    search_fields = ["stakeholder__name", "reason", "stakeholder__campaign__name"]
+    raw_id_fields = ["stakeholder", "recorded_by", "tactic"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(models.Influence)
+class InfluenceAdmin(admin.ModelAdmin):
+    list_display = ["influencer", "stakeholder", "strength"]
+    list_filter = ["strength"]
+    search_fields = ["influencer__name", "stakeholder__name"]
+    raw_id_fields = ["influencer", "stakeholder"]
+
+
+@admin.register(models.TacticComment)
+class TacticCommentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "tactic", "author"]
+    search_fields = ["body", "tactic__title", "author__email"]
+    raw_id_fields = ["tactic", "author"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(models.TacticTemplate)
+class TacticTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "team", "milestone_title", "created_by", "created_at"]
+    search_fields = ["title", "summary", "team__name"]
+    raw_id_fields = ["team", "created_by"]
+
+
+@admin.register(models.PeerMove)
+class PeerMoveAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "campaign", "happened_on", "created_by"]
+    search_fields = ["organisation", "what", "campaign__name"]
+    raw_id_fields = ["campaign", "created_by"]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = models.Evidence
+    extra = 0
+    raw_id_fields = ["milestone", "peer_move", "created_by"]
+
+
+@admin.register(models.Objection)
+class ObjectionAdmin(admin.ModelAdmin):
+    list_display = ["text", "stakeholder", "campaign", "created_at", "answered_at"]
+    list_filter = [("answered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text", "stakeholder__name", "campaign__name"]
+    raw_id_fields = ["campaign", "stakeholder", "answered_by", "created_by"]
+    inlines = [EvidenceInline]
+
+
+@admin.register(models.Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["kind", "objection", "happened_on", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["summary", "objection__text", "objection__campaign__name"]
+    raw_id_fields = ["objection", "milestone", "peer_move", "created_by"]
+
+
+@admin.register(models.ProgressReport)
+class ProgressReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "campaign", "period_start", "period_end", "status"]
+    list_filter = ["status"]
+    search_fields = ["title", "campaign__name"]
+    raw_id_fields = ["campaign", "sent_by", "created_by"]
+    date_hierarchy = "period_end"

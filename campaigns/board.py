@@ -1,15 +1,26 @@
 """The campaign board: its columns, the order of cards and moving them.
 
 Every change to the board happens while holding a lock on the campaign row, so
-two teammates moving cards at the same moment are served one after the other
-and each column's positions stay dense (0..n-1: no duplicates, no gaps).
+two teammates moving cards at the same moment are served one after the other:
+no card is lost or doubled and no two cards of a column share a rank.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Subquery, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -17,6 +28,10 @@ from django.utils.html import format_html_join
 from .models import Activity, Campaign, Tactic, TacticStatus
 
 CLOSED = frozenset({TacticStatus.DONE, TacticStatus.DIDNT_WORK})
+# Cards are ordered by a rank (Tactic.position) with room between neighbours,
+# so a move rewrites one row, not every card below it.
+GAP = 1024
+MAX_PLACE = 1_000_000
 DUE_SOON_DAYS = 3
 
 
@@ -41,6 +56,9 @@ class MoveResult:
     to_status: str
     position: int
     changed: bool
+    version: int = 0
+    from_total: int = 0  # cards in the old and new column afterwards
+    to_total: int = 0
 
     @property
     def closed_now(self):
@@ -70,94 +88,203 @@ def wip_limit(campaign, status):
     return limit if limit > 0 else None
 
 
+def lock_and_bump(campaign_id):
+    """Lock the campaign row and count one more board change, in one query.
+
+    Returns the new board version; a transaction that turns out to change
+    nothing rolls back, version included.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Campaign._meta.db_table} SET board_version = board_version + 1"
+            " WHERE id = %s RETURNING board_version",
+            [campaign_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such campaign.")
+    return row[0]
+
+
 def move_tactic(campaign, tactic_pk, status, position, actor):
     """Put a tactic at `position` (0 = top, clamped) of column `status`.
 
-    At most six queries whatever the size of the board: lock, read both
-    columns, one UPDATE for every row that changes, bump the version, record
-    the activity. Raises Http404 for a tactic of another campaign.
+    Four queries whatever the size of the board: lock the campaign (and bump
+    its board version), read the card with its neighbours-to-be, give it a
+    rank between theirs, and record the activity. No other card is written,
+    unless the two neighbours have no room left between their ranks; then
+    the column is renumbered first. Raises Http404 for another campaign's
+    tactic.
     """
     if status not in TacticStatus.values:
         raise ValueError(f"Unknown column {status!r}")
     with transaction.atomic():
-        lock_campaign(campaign.pk)
-        # The moving card's current column, read under the lock.
-        current = Tactic.objects.filter(pk=tactic_pk, campaign=campaign).values(
-            "status"
-        )[:1]
-        rows = list(
-            Tactic.objects.filter(campaign=campaign)
-            .filter(Q(status=status) | Q(status=Subquery(current)))
-            .order_by("position", "pk")
-            .values_list("pk", "status", "position", "title")
-        )
-        moving = next((row for row in rows if row[0] == tactic_pk), None)
-        if moving is None:
+        version = lock_and_bump(campaign.pk)
+        row = _read_move(campaign, tactic_pk, status, position)
+        if row is None:
             raise Http404("No such tactic on this board.")
-        _, from_status, _, title = moving
+        rank = _rank_between(row.before, row.after)
+        if rank is None:
+            _renumber(campaign.pk, [status])
+            row = _read_move(campaign, tactic_pk, status, position)
+            rank = _rank_between(row.before, row.after)
+        if row.status == status and row.index == row.now_at:
+            transaction.set_rollback(True)
+            return MoveResult(
+                tactic_pk, row.title, row.status, status, row.index, False
+            )
 
-        source = [r for r in rows if r[1] == from_status and r[0] != tactic_pk]
-        target = [r for r in rows if r[1] == status and r[0] != tactic_pk]
-        index = max(0, min(position, len(target)))
-        target.insert(index, moving)
-
-        wanted = {r[0]: i for i, r in enumerate(target)}
-        if from_status != status:
-            wanted.update({r[0]: i for i, r in enumerate(source)})
-        changed = [r[0] for r in rows if wanted[r[0]] != r[2]]
-        if from_status == status and not changed:
-            return MoveResult(tactic_pk, title, from_status, status, index, False)
-
-        _apply(campaign, tactic_pk, from_status, status, wanted, changed)
-        bump_version(campaign.pk)
+        now = timezone.now()
+        fields = {"position": rank, "status": status, "updated_at": now}
+        if status in CLOSED and row.status not in CLOSED:
+            fields["completed_at"] = now
+        elif status not in CLOSED:
+            fields["completed_at"] = None
+        Tactic.objects.filter(pk=tactic_pk).update(**fields)
         Activity.record(
             campaign,
             actor,
             Activity.Verb.TACTIC_MOVED,
-            f"Moved “{title}” to {TacticStatus(status).label}"
-            if from_status != status
-            else f"Reordered “{title}” in {TacticStatus(status).label}",
+            f"Moved “{row.title}” to {TacticStatus(status).label}"
+            if row.status != status
+            else f"Reordered “{row.title}” in {TacticStatus(status).label}",
             tactic_id=tactic_pk,
-            data={"from": from_status, "to": status, "position": index},
+            data={"from": row.status, "to": status, "position": row.index},
         )
-    return MoveResult(tactic_pk, title, from_status, status, index, True)
-
-
-def _apply(campaign, tactic_pk, from_status, status, wanted, changed):
-    """One UPDATE: new positions for every changed row, the mover's column."""
-    pks = set(changed) | {tactic_pk}
-    now = timezone.now()
-    if status in CLOSED and from_status not in CLOSED:
-        completed = Value(now)
-    elif status not in CLOSED:
-        completed = Value(None, output_field=DateTimeField())
-    else:
-        completed = F("completed_at")
-    mover = When(pk=tactic_pk, then=completed)
-    Tactic.objects.filter(campaign=campaign, pk__in=pks).update(
-        position=Case(*(When(pk=pk, then=Value(wanted[pk])) for pk in pks)),
-        status=Case(When(pk=tactic_pk, then=Value(status)), default=F("status")),
-        completed_at=Case(mover, default=F("completed_at")),
-        updated_at=Case(When(pk=tactic_pk, then=Value(now)), default=F("updated_at")),
+    return MoveResult(
+        tactic_pk,
+        row.title,
+        row.status,
+        status,
+        row.index,
+        True,
+        version,
+        from_total=row.source_size if row.status != status else row.size + 1,
+        to_total=row.size + 1,
     )
+
+
+@dataclass
+class _Move:
+    status: str  # where the card is now
+    title: str
+    now_at: int  # its place in that column
+    size: int  # cards in the new column, not counting this one
+    source_size: int  # the same for its present column
+    index: int  # the place asked for, clamped
+    before: int | None  # the ranks it goes between
+    after: int | None
+
+
+def _read_move(campaign, tactic_pk, status, position):
+    """The card and its neighbours-to-be in one query."""
+    # Any place past the end is the bottom; this keeps OFFSET in range.
+    index = max(0, min(position, MAX_PLACE))
+    target = Tactic.objects.filter(campaign=campaign, status=status).exclude(
+        pk=tactic_pk
+    )
+    ranks = target.order_by("position", "pk").values("position")
+    no_rank = Value(None, BigIntegerField())
+    row = (
+        Tactic.objects.filter(pk=tactic_pk, campaign=campaign)
+        .annotate(
+            size=_count(target),
+            source_size=_count(
+                Tactic.objects.filter(
+                    campaign=campaign, status=OuterRef("status")
+                ).exclude(pk=tactic_pk)
+            ),
+            now_at=_count(
+                Tactic.objects.filter(
+                    campaign=campaign, status=OuterRef("status")
+                ).filter(
+                    Q(position__lt=OuterRef("position"))
+                    | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
+                )
+            ),
+            before=Subquery(ranks[index - 1 : index]) if index else no_rank,
+            after=Subquery(ranks[index : index + 1]),
+            last=Subquery(ranks.reverse()[:1]),
+        )
+        .values_list(
+            "status",
+            "title",
+            "now_at",
+            "size",
+            "source_size",
+            "before",
+            "after",
+            "last",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    current, title, now_at, size, source_size, before, after, last = row
+    if index > size:
+        # Past the end: the bottom of the column.
+        index, before, after = size, last, None
+    return _Move(current, title, now_at, size, source_size, index, before, after)
+
+
+def _count(queryset):
+    counted = queryset.order_by().values("campaign").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _rank_between(before, after):
+    """A rank strictly between two neighbours' (None: no neighbour there), or
+    None when they leave no room."""
+    if before is None and after is None:
+        return 0
+    if before is None:
+        return after - GAP
+    if after is None:
+        return before + GAP
+    if after - before < 2:
+        return None
+    return (before + after) // 2
+
+
+def _renumber(campaign_id, statuses):
+    """Ranks GAP, 2·GAP, … in each of `statuses`, keeping the cards' order."""
+    table = Tactic._meta.db_table
+    marks = ", ".join(["%s"] * len(statuses))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET position = ranked.place * %s FROM ("
+            "  SELECT id, ROW_NUMBER() OVER ("
+            "    PARTITION BY status ORDER BY position, id) AS place"
+            f"  FROM {table} WHERE campaign_id = %s AND status IN ({marks})"
+            f") AS ranked WHERE {table}.id = ranked.id",
+            [GAP, campaign_id, *statuses],
+        )
+
+
+def bottom_ranks(campaign, status, count):
+    """Ranks for `count` new cards at the bottom of a column (under the lock)."""
+    last = Tactic.objects.filter(campaign=campaign, status=status).aggregate(
+        last=Max("position")
+    )["last"]
+    start = GAP if last is None else last + GAP
+    return [start + i * GAP for i in range(count)]
 
 
 def create_tactic(campaign, actor, title, status):
     """A new card at the top of its column."""
     with transaction.atomic():
         lock_campaign(campaign.pk)
-        Tactic.objects.filter(campaign=campaign, status=status).update(
-            position=F("position") + 1
-        )
+        first = Tactic.objects.filter(campaign=campaign, status=status).aggregate(
+            first=Min("position")
+        )["first"]
         tactic = Tactic.objects.create(
             campaign=campaign,
             title=title,
             status=status,
-            position=0,
+            position=0 if first is None else first - GAP,
             created_by=actor,
             completed_at=timezone.now() if status in CLOSED else None,
         )
-        bump_version(campaign.pk)
         Activity.record(
             campaign,
             actor,
@@ -186,11 +313,12 @@ def move_options():
     }
 
 
-def build_columns(campaign, tactics, totals=None):
+def build_columns(campaign, tactics, totals=None, places=None):
     """Group ordered tactics into the board's columns, in TacticStatus order.
 
-    `totals` ({status: count}) gives each column's full size when `tactics`
-    is filtered; the WIP limit compares against it.
+    On a filtered board `totals` ({status: count}) gives each column's full
+    size, which the WIP limit compares against, and `places` ({pk: index})
+    each card's place in its whole column, which moves are expressed in.
     """
     columns = {
         status: Column(status, label, limit=wip_limit(campaign, status))
@@ -205,9 +333,11 @@ def build_columns(campaign, tactics, totals=None):
         is_open = tactic.status not in CLOSED
         tactic.overdue = bool(due and is_open and due < today)
         tactic.due_soon = bool(due and is_open and today <= due <= soon)
-        tactic.place = tactic.position + 1
+        cards = columns[tactic.status].cards
+        tactic.index = places[tactic.pk] if places is not None else len(cards)
+        tactic.place = tactic.index + 1
         tactic.move_options = options[tactic.status]
-        columns[tactic.status].cards.append(tactic)
+        cards.append(tactic)
     for column in columns.values():
         column.total = (
             totals.get(column.status, 0) if totals is not None else len(column.cards)
@@ -248,8 +378,7 @@ def save_card(form, actor):
     tactic = form.instance
     old_due = form.initial.get("due_on")
     with transaction.atomic():
-        tactic = form.save()
-        bump_version(tactic.campaign_id)
+        tactic = form.save()  # bumps the board version (signals.py)
         campaign = tactic.campaign
         if "assignee" in changed:
             assignee = tactic.assignee

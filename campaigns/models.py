@@ -218,6 +218,18 @@ class Campaign(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # board_version only ever moves forward through an UPDATE … + 1; a
+        # full save of a campaign loaded earlier must not write back an old
+        # value (cached boards are keyed on it).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "board_version"
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("campaign_detail", args=[self.pk])
 
@@ -414,8 +426,10 @@ class Tactic(models.Model):
     status = models.CharField(
         max_length=12, choices=TacticStatus, default=TacticStatus.BACKLOG
     )
-    position = models.PositiveIntegerField(
-        default=0, help_text="Order within the column, from the top."
+    # A rank, not a place: cards show in ascending order and there is room
+    # between neighbours, so a move writes one row (see board.py).
+    position = models.BigIntegerField(
+        default=0, help_text="Rank within the column; lower is nearer the top."
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

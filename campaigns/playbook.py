@@ -8,9 +8,8 @@ it, what can go wrong, and a milestone that shows whether it is paying off.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
 
-from .board import bump_version, lock_campaign
+from .board import bottom_ranks, lock_campaign
 from .models import Activity, Milestone, Tactic, TacticStatus
 
 
@@ -327,21 +326,17 @@ def add_to_campaign(campaign, keys, actor=None):
     tactics and milestones, in the order the keys were given.
     """
     entries = [get_entry(key) for key in dict.fromkeys(keys)]
-    # Same lock as every board change, so positions stay dense.
+    # Same lock as every board change; new cards go to the bottom of Backlog.
     lock_campaign(campaign.pk)
-    # New cards go to the bottom of the Backlog column.
-    top = campaign.tactics.filter(status=TacticStatus.BACKLOG).aggregate(
-        top=Max("position")
-    )["top"]
-    next_position = 0 if top is None else top + 1
+    ranks = bottom_ranks(campaign, TacticStatus.BACKLOG, len(entries))
     tactics, milestones = [], []
-    for offset, entry in enumerate(entries):
+    for rank, entry in zip(ranks, entries, strict=True):
         tactic = Tactic.objects.create(
             campaign=campaign,
             title=entry.title,
             description=entry.description,
             status=TacticStatus.BACKLOG,
-            position=next_position + offset,
+            position=rank,
             risk=entry.risks,
             playbook_key=entry.key,
             created_by=actor,
@@ -369,7 +364,4 @@ def add_to_campaign(campaign, keys, actor=None):
         )
         tactics.append(tactic)
         milestones.append(milestone)
-    if tactics:
-        # Open boards poll this counter to notice the new cards.
-        bump_version(campaign.pk)
     return tactics, milestones

@@ -4,10 +4,9 @@ templates, in one shape, and adding any of them to a campaign's board."""
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
 
 from . import playbook
-from .board import bump_version, lock_campaign
+from .board import bottom_ranks, lock_campaign
 from .models import Activity, Milestone, Tactic, TacticStatus, TacticTemplate
 
 
@@ -99,21 +98,17 @@ def add_to_campaign(campaign, templates, actor=None):
     if not own:
         return tactics, milestones
     lock_campaign(campaign.pk)
-    top = campaign.tactics.filter(status=TacticStatus.BACKLOG).aggregate(
-        top=Max("position")
-    )["top"]
-    position = 0 if top is None else top + 1
-    for template in own:
+    ranks = bottom_ranks(campaign, TacticStatus.BACKLOG, len(own))
+    for rank, template in zip(ranks, own, strict=True):
         tactic = Tactic.objects.create(
             campaign=campaign,
             title=template.title[:200],
             description=template.description,
             status=TacticStatus.BACKLOG,
-            position=position,
+            position=rank,
             risk=template.risks,
             created_by=actor,
         )
-        position += 1
         Activity.record(
             campaign,
             actor,
@@ -137,5 +132,4 @@ def add_to_campaign(campaign, templates, actor=None):
                 milestone=milestone,
             )
             milestones.append(milestone)
-    bump_version(campaign.pk)
     return tactics, milestones

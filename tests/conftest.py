@@ -67,6 +67,17 @@ def pytest_sessionstart(session):
         pytest.exit("CI is missing services: " + "; ".join(problems), returncode=3)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back tests reuse primary
+    keys and board versions, which a real database never does."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def postgres():
     """Marks a test that only means something on PostgreSQL."""

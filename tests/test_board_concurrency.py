@@ -1,6 +1,6 @@
-"""Teammates moving cards at the same moment: every column stays dense
-(positions exactly 0..n-1) and no card is lost or duplicated. Only PostgreSQL
-has the row locks that make this true, so the test runs there."""
+"""Teammates moving cards at the same moment: no two cards of a column ever
+share a rank and no card is lost or duplicated. Only PostgreSQL has the row
+locks that make this true, so the test runs there."""
 
 import random
 import threading
@@ -39,17 +39,18 @@ def run_in_threads(work):
     assert not errors, errors
 
 
-def assert_dense(campaign):
+def assert_ranked(campaign):
+    """Every column's ranks strictly increase: one order, no ties."""
     for status in TacticStatus.values:
-        positions = list(
+        ranks = list(
             Tactic.objects.filter(campaign=campaign, status=status)
             .order_by("position")
             .values_list("position", flat=True)
         )
-        assert positions == list(range(len(positions))), (status, positions)
+        assert ranks == sorted(set(ranks)), (status, ranks)
 
 
-def test_simultaneous_moves_keep_every_column_dense(
+def test_simultaneous_moves_keep_one_order_per_column(
     postgres, transactional_db, campaign, owner
 ):
     pks = [
@@ -57,6 +58,8 @@ def test_simultaneous_moves_keep_every_column_dense(
         for status in TacticStatus.values
         for i in range(6)
     ]
+    campaign.refresh_from_db()
+    version_before = campaign.board_version
 
     def work(n):
         rng = random.Random(n)
@@ -71,14 +74,14 @@ def test_simultaneous_moves_keep_every_column_dense(
 
     run_in_threads(work)
 
-    assert_dense(campaign)
+    assert_ranked(campaign)
     assert sorted(
         Tactic.objects.filter(campaign=campaign).values_list("pk", flat=True)
     ) == sorted(pks)
     campaign.refresh_from_db()
     moved = Activity.objects.filter(campaign=campaign, verb=Activity.Verb.TACTIC_MOVED)
     # Every real move bumped the version exactly once: none was lost.
-    assert campaign.board_version == moved.count() > 0
+    assert campaign.board_version - version_before == moved.count() > 0
 
 
 def test_moves_and_quick_adds_at_once(postgres, transactional_db, campaign, owner):
@@ -105,7 +108,7 @@ def test_moves_and_quick_adds_at_once(postgres, transactional_db, campaign, owne
 
     run_in_threads(work)
 
-    assert_dense(campaign)
+    assert_ranked(campaign)
     added = Tactic.objects.filter(campaign=campaign, title__startswith="Added")
     assert added.count() == (THREADS // 2) * 10
     assert Tactic.objects.filter(campaign=campaign).count() == 8 + added.count()

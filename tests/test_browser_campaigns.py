@@ -50,10 +50,15 @@ def test_lead_maps_a_campaign(page, log_in, live_server, screenshot):
         page.get_by_role("heading", name=re.compile("Pilot a company blog"))
     ).to_be_visible()
 
-    # Map the decision maker.
+    # Map the decision maker: stakeholders are the first page of "People".
     page.get_by_role("navigation", name="Campaign sections").get_by_role(
-        "link", name="Stakeholders"
+        "link", name="People"
     ).click()
+    expect(
+        page.get_by_role("navigation", name="Pages in this section").get_by_role(
+            "link", name="Stakeholders"
+        )
+    ).to_have_attribute("aria-current", "page")
     page.get_by_label("Name").fill("Dana Okafor")
     page.get_by_label("Role or title").fill("Chief executive")
     page.get_by_label("Power").fill("5")
@@ -101,7 +106,11 @@ def test_lead_maps_a_campaign(page, log_in, live_server, screenshot):
     page.get_by_role("link", name="Overview").click()
     expect(page.get_by_text("Dana Okafor: Skeptical → Curious")).to_be_visible()
     screenshot(page, "campaign-overview-desktop")
-    page.get_by_role("link", name="Dana Okafor").click()
+    # She is named in several panels; go through the overview's list of people.
+    page.get_by_role("region", name="Stakeholders").get_by_role(
+        "link", name="Dana Okafor"
+    ).click()
+    expect(page.get_by_role("heading", name=re.compile("Dana Okafor"))).to_be_visible()
     screenshot(page, "stakeholder-detail-desktop")
 
     page.set_viewport_size(PHONE)

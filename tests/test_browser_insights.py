@@ -4,8 +4,6 @@ from a demo-like campaign, and a move on the stance pipeline."""
 import datetime
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Role, Stance, StanceChange, TacticStatus
@@ -99,22 +97,8 @@ def demo(transactional_db):
     return {"owner": owner, "campaign": campaign, "people": people}
 
 
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-def test_grid_renders_readably(page, live_server, demo, screenshot):
-    log_in(page, live_server, demo["owner"])
+def test_grid_renders_readably(page, log_in, demo, screenshot):
+    log_in(page, demo["owner"])
     campaign = demo["campaign"]
     page.goto(f"/campaigns/{campaign.pk}/grid/")
     chart = page.locator("svg.grid-chart")
@@ -145,10 +129,8 @@ def test_grid_renders_readably(page, live_server, demo, screenshot):
     screenshot(page, "insights-grid-phone")
 
 
-def test_influence_map_shows_who_reaches_the_director(
-    page, live_server, demo, screenshot
-):
-    log_in(page, live_server, demo["owner"])
+def test_influence_map_shows_who_reaches_the_director(page, log_in, demo, screenshot):
+    log_in(page, demo["owner"])
     campaign = demo["campaign"]
     page.goto(f"/campaigns/{campaign.pk}/influence-map/")
     page.get_by_label("Who must be won?").select_option(
@@ -167,8 +149,8 @@ def test_influence_map_shows_who_reaches_the_director(
     screenshot(page, "insights-influence-map-phone")
 
 
-def test_moving_on_the_pipeline_records_the_reason(page, live_server, demo, screenshot):
-    log_in(page, live_server, demo["owner"])
+def test_moving_on_the_pipeline_records_the_reason(page, log_in, demo, screenshot):
+    log_in(page, demo["owner"])
     campaign = demo["campaign"]
     tom = demo["people"][5]
     page.goto(f"/campaigns/{campaign.pk}/pipeline/")
@@ -208,8 +190,8 @@ def test_moving_on_the_pipeline_records_the_reason(page, live_server, demo, scre
     assert "Offered to help." in history.inner_text()
 
 
-def test_history_and_what_worked_render(page, live_server, demo, screenshot):
-    log_in(page, live_server, demo["owner"])
+def test_history_and_what_worked_render(page, log_in, demo, screenshot):
+    log_in(page, demo["owner"])
     campaign = demo["campaign"]
     page.goto(f"/campaigns/{campaign.pk}/over-time/")
     assert page.locator("svg.history-chart rect").count() > 0
@@ -221,8 +203,8 @@ def test_history_and_what_worked_render(page, live_server, demo, screenshot):
     screenshot(page, "insights-what-worked")
 
 
-def test_overview_and_stakeholder_page_panels(page, live_server, demo, screenshot):
-    log_in(page, live_server, demo["owner"])
+def test_overview_and_stakeholder_page_panels(page, log_in, demo, screenshot):
+    log_in(page, demo["owner"])
     campaign = demo["campaign"]
     page.goto(f"/campaigns/{campaign.pk}/")
     count = page.locator(".decision-count")

@@ -646,16 +646,19 @@ def test_postgres_restart_under_load(
     assert after and all(r[2] in ok for r in after), [r[1:3] for r in after[:5]]
 
     # Nothing half-written: every committed move bumped the version once and
-    # recorded one activity, and every column's positions are still 0..n-1.
+    # recorded one activity, and no two cards of a column share a rank.
     version_after, moved_after = moves_recorded()
     assert version_after - version_before == moved_after - moved_before
-    assert moved_after - moved_before >= sum(
-        1 for r in results if r[1] == "move" and r[2] == 302
-    )
+    # Every answered move was recorded, except that a move refused during the
+    # outage leaves its card where it was, so that card's next planned move
+    # may find it already in place: a no-op, answered but not recorded.
+    answered = sum(1 for r in results if r[1] == "move" and r[2] == 302)
+    refused = sum(1 for r in results if r[1] == "move" and r[2] != 302)
+    assert moved_after - moved_before >= answered - refused
     for (status,) in sql(
         "SELECT DISTINCT status FROM campaigns_tactic WHERE campaign_id = %s", campaign
     ):
-        positions = [
+        ranks = [
             p
             for (p,) in sql(
                 "SELECT position FROM campaigns_tactic WHERE campaign_id = %s "
@@ -664,7 +667,7 @@ def test_postgres_restart_under_load(
                 status,
             )
         ]
-        assert positions == list(range(len(positions))), status
+        assert ranks == sorted(set(ranks)), status
 
 
 # ---- drill 3: the production-like stack ------------------------------------------

@@ -387,3 +387,66 @@ def test_what_worked_keeps_private_tactics_from_viewers(
     assert "Quiet pilot" not in seen_by_viewer and "Quiet flop" not in seen_by_viewer
     seen_by_member = client_for(member).get(url).content.decode()
     assert "Quiet pilot" in seen_by_member and "Quiet flop" in seen_by_member
+
+
+# ---- attribution on the tactic page -----------------------------------------
+
+
+def test_the_tactic_page_lists_the_stance_moves_it_caused(
+    client_for, owner, viewer, campaign
+):
+    tactic = f.TacticFactory(campaign=campaign, title="Peer lunch")
+    dana = f.StakeholderFactory(campaign=campaign, name="Dana Okafor")
+    f.StanceChangeFactory(
+        stakeholder=dana,
+        from_stance=Stance.SKEPTICAL,
+        to_stance=Stance.SUPPORTIVE,
+        reason="Heard the chair of a peer charity at lunch.",
+        tactic=tactic,
+        recorded_by=owner,
+    )
+    # A move credited to another tactic stays on that one's page.
+    f.StanceChangeFactory(
+        stakeholder=f.StakeholderFactory(campaign=campaign, name="Other Otto"),
+        tactic=f.TacticFactory(campaign=campaign),
+    )
+    url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+    for user in (owner, viewer):
+        for headers in ({}, {"HX-Request": "true"}):  # the page and the side panel
+            response = client_for(user).get(url, headers=headers)
+            html = response.content.decode()
+            # The side panel is the card alone, without the page around it.
+            assert ("<html" in html) is not bool(headers)
+            section = html.split('class="tactic-comments attribution"')[1]
+            section = section.split("</section>")[0]
+            assert "Stance moves it caused" in section
+            assert "Heard the chair of a peer charity at lunch." in section
+            assert dana.get_absolute_url() in section
+            assert "+3" in section and "Other Otto" not in section
+
+
+def test_a_tactic_without_credited_moves_says_so(owner_client, campaign):
+    tactic = f.TacticFactory(campaign=campaign)
+    url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+    html = owner_client.get(url).content.decode()
+    assert "No stance change has been credited to this tactic yet." in html
+
+
+@pytest.mark.parametrize("role", ["owner", "viewer"])
+def test_tactic_page_queries_stay_flat_as_moves_grow(role, client_for, owner, team):
+    viewer = f.MembershipFactory(team=team, role="viewer").user
+    client = client_for(owner if role == "owner" else viewer)
+    urls = []
+    for size in (2, 25):
+        campaign = f.CampaignFactory(team=team, lead=owner)
+        populate(campaign, size, owner)
+        tactic = campaign.tactics.get(playbook_key="peer-examples")
+        assert tactic.stance_changes.count() == 2 * (size // 2)
+        urls.append(reverse("tactic_detail", args=[campaign.pk, tactic.pk]))
+    for headers in ({}, {"HX-Request": "true"}):
+        count_queries(client, urls[0])  # warm up
+        with CaptureQueriesContext(connection) as small:
+            client.get(urls[0], headers=headers)
+        with CaptureQueriesContext(connection) as large:
+            client.get(urls[1], headers=headers)
+        assert len(small) == len(large), headers

@@ -41,12 +41,14 @@ def test_the_board_hides_private_tactics_from_viewers(
     client_for, owner, viewer, campaign, quiet, visible
 ):
     url = reverse("board", args=[campaign.pk])
-    html = client_for(viewer).get(url).content.decode()
+    response = client_for(viewer).get(url)
+    html = response.content.decode()
     assert "Open lunch session" in html and "Quiet blog pilot" not in html
-    done = next(
-        c for c in client_for(viewer).get(url).context["columns"] if c.status == "done"
-    )
-    assert done.total == 1 and len(done.cards) == 1
+    # Neither its card nor the column's count gives it away.
+    assert f'id="tactic-{visible.pk}"' in html
+    assert f'id="tactic-{quiet.pk}"' not in html
+    done = next(c for c in response.context["columns"] if c.status == "done")
+    assert done.total == 1
 
     html = client_for(owner).get(url).content.decode()
     assert "Quiet blog pilot" in html
@@ -150,3 +152,58 @@ def test_overview_and_stakeholder_page_hide_them_from_viewers(
     overview = client_for(owner).get(campaign.get_absolute_url())
     assert overview.context["tactics"]["total"] == 2
     assert "Quiet blog pilot" in overview.content.decode()
+
+
+# ---- the insight pages ------------------------------------------------------
+
+
+@pytest.fixture
+def credited(campaign, quiet, visible):
+    """A stakeholder moved by the quiet tactic, another by the visible one."""
+    moved = f.StakeholderFactory(campaign=campaign, name="Moved Mo")
+    f.StanceChangeFactory(stakeholder=moved, from_stance=2, to_stance=4, tactic=quiet)
+    other = f.StakeholderFactory(campaign=campaign, name="Open Ollie")
+    f.StanceChangeFactory(stakeholder=other, from_stance=3, to_stance=5, tactic=visible)
+    return moved
+
+
+def test_what_worked_hides_private_tactics_from_viewers(
+    client_for, viewer, member, campaign, credited
+):
+    url = reverse("what_worked", args=[campaign.pk])
+    html = client_for(viewer).get(url).content.decode()
+    assert "Open lunch session" in html and "Quiet blog pilot" not in html
+    html = client_for(member).get(url).content.decode()
+    assert "Open lunch session" in html and "Quiet blog pilot" in html
+
+
+def test_pipeline_offers_private_tactics_only_to_writers(
+    client_for, viewer, member, campaign, credited
+):
+    url = reverse("stance_pipeline", args=[campaign.pk])
+    html = client_for(viewer).get(url).content.decode()
+    assert "Moved Mo" in html and "Quiet blog pilot" not in html
+    response = client_for(member).get(url)
+    assert "Quiet blog pilot" in response.content.decode()
+    # "Thanks to tactic" on the member's move forms offers it.
+    assert quiet_choice_offered(response, credited)
+
+
+def quiet_choice_offered(response, stakeholder):
+    [card] = [
+        card
+        for column in response.context["columns"]
+        for card in column["cards"]
+        if card["stakeholder"].pk == stakeholder.pk
+    ]
+    return "Quiet blog pilot" in dict(card["form"].fields["tactic"].choices).values()
+
+
+def test_stakeholder_history_hides_the_private_tactic_that_moved_them(
+    client_for, viewer, member, credited
+):
+    url = credited.get_absolute_url()
+    html = client_for(viewer).get(url).content.decode()
+    assert "Moved Mo" in html and "Quiet blog pilot" not in html
+    html = client_for(member).get(url).content.decode()
+    assert "after “Quiet blog pilot”" in html

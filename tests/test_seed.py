@@ -107,7 +107,8 @@ def test_add_to_campaign_creates_backlog_tactics_and_milestones(owner):
         campaign, ["quiet-pilot", "report-often", "quiet-pilot"], actor=owner
     )
     assert [t.playbook_key for t in tactics] == ["quiet-pilot", "report-often"]
-    assert [t.position for t in tactics] == [1, 2]
+    # At the bottom of Backlog, below the card already there, in that order.
+    assert 0 < tactics[0].position < tactics[1].position
     assert all(t.status == models.TacticStatus.BACKLOG for t in tactics)
     pilot = tactics[0]
     assert pilot.title == playbook.get_entry("quiet-pilot").title

@@ -13,6 +13,7 @@ from ..models import (
     TacticStatus,
     User,
 )
+from .widgets import LongSelect
 
 
 def writers_of(team):
@@ -115,12 +116,13 @@ class BoardFilterForm(forms.Form):
     """Filters live in the URL so a filtered board can be shared."""
 
     q = forms.CharField(label="Search", required=False, max_length=100)
-    assignee = forms.ChoiceField(label="Assignee", required=False)
+    assignee = forms.ChoiceField(label="Assignee", required=False, widget=LongSelect)
     stakeholder = forms.ModelChoiceField(
         label="Stakeholder",
         queryset=Stakeholder.objects.none(),
         required=False,
         empty_label="Any stakeholder",
+        widget=LongSelect,
     )
     overdue = forms.BooleanField(label="Overdue only", required=False)
 

@@ -2,8 +2,8 @@
 
 The campaign overview includes _decision_count.html and _gone_cold.html; the
 stakeholder page includes _start_here.html, _stance_path.html and
-_contact_rhythm.html (with its "Log contact" form); a tactic page may include
-_tactic_attribution.html.
+_contact_rhythm.html (with its "Log contact" form); the tactic page and its
+side panel on the board include _tactic_attribution.html.
 """
 
 from .attribution import tactic_attribution

@@ -5,18 +5,26 @@ With JavaScript the board talks HTMX (partials and out-of-band swaps); without
 it every form posts normally and redirects back.
 """
 
+import hashlib
+import json
 from collections import defaultdict
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F
+from django.core.cache import cache
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .. import board as logic
+from .. import cards
 from ..access import get_campaign, get_in_campaign
 from ..forms.board import (
     BoardFilterForm,
@@ -38,6 +46,9 @@ from ..models import (
 )
 
 BOARD = "board/board.html"
+# Cached cards are keyed on the board version, so they never go stale; this
+# only bounds how long an unused board stays in the cache.
+CARDS_CACHE_SECONDS = 600
 DETAIL = "board/tactic_detail.html"
 
 
@@ -142,33 +153,84 @@ def _cards(tactics):
     return cards
 
 
+def _cards_key(request, campaign, status, query):
+    """Everything a column's cached cards depend on.
+
+    The board version changes with every change a card shows (see
+    campaigns/signals.py); the date because "overdue" and "due soon" do; the
+    user only when filters apply ("mine" is personal).
+    """
+    who = request.user.pk if query else "team"
+    digest = hashlib.blake2b(query.encode(), digest_size=8).hexdigest()
+    role = "write" if request.membership.can_write else "read"
+    return (
+        f"board:{campaign.pk}:{campaign.board_version}:{status}:{role}:"
+        f"{timezone.localdate().isoformat()}:{who}:{digest}"
+    )
+
+
 def _columns(request, campaign, writers, statuses=None, add_form=None):
     """The board's columns (or just `statuses`), filtered as the URL says.
 
-    A fixed number of queries whatever the number of cards.
+    Each column's cards come from the cache while the board version stands;
+    a miss costs a fixed number of queries whatever the number of cards.
     """
     filters = BoardFilterForm(request.GET or None, campaign=campaign, writers=writers)
-    tactics = _visible(request, Tactic.objects.filter(campaign=campaign))
-    if statuses:
-        tactics = tactics.filter(status__in=statuses)
-    tactics = filters.filter(tactics, request.user).order_by("position", "pk")
-    totals = None
-    if filters.active:
-        totals = dict(
-            _visible(request, Tactic.objects.filter(campaign=campaign))
-            .order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
+    query = _filter_query(request)
+    wanted = list(statuses or TacticStatus.values)
+    keys = {status: _cards_key(request, campaign, status, query) for status in wanted}
+    cached = cache.get_many(keys.values())
+    missing = [status for status in wanted if keys[status] not in cached]
+    if missing:
+        cached.update(_render_cards(request, campaign, filters, missing, keys, query))
+    csrf = csrf_input(request) if request.membership.can_write else ""
+    columns = []
+    for status, label in TacticStatus.choices:
+        if status not in wanted:
+            continue
+        html, shown, total = cached[keys[status]]
+        column = logic.Column(
+            status, label, total=total, limit=logic.wip_limit(campaign, status)
         )
-    columns = logic.build_columns(campaign, _cards(tactics), totals)
-    if statuses:
-        columns = [c for c in columns if c.status in statuses]
-    for column in columns:
-        if add_form is not None and add_form["status"].value() == column.status:
+        column.shown = shown
+        column.cards_html = mark_safe(html.replace(cards.CSRF_SLOT, csrf))  # noqa: S308
+        if add_form is not None and add_form["status"].value() == status:
             column.add_form = add_form
         else:
-            column.add_form = QuickAddForm(status=column.status)
+            column.add_form = QuickAddForm(status=status)
+        columns.append(column)
     return filters, columns
+
+
+def _render_cards(request, campaign, filters, statuses, keys, query):
+    """Render and cache the cards of `statuses`: {key: (html, shown, total)}."""
+    tactics = _visible(request, Tactic.objects.filter(campaign=campaign))
+    tactics = tactics.filter(status__in=statuses)
+    tactics = filters.filter(tactics, request.user).order_by("position", "pk")
+    totals = places = None
+    if filters.active:
+        # The whole columns, for their sizes and each card's place in them.
+        totals, places = {}, {}
+        for pk, status in (
+            _visible(request, Tactic.objects.filter(campaign=campaign))
+            .filter(status__in=statuses)
+            .order_by("position", "pk")
+            .values_list("pk", "status")
+        ):
+            places[pk] = totals.get(status, 0)
+            totals[status] = places[pk] + 1
+    writer = request.membership.can_write
+    base = reverse("tactic_detail", args=[campaign.pk, 0])[:-2]
+    rendered = {}
+    for column in logic.build_columns(campaign, _cards(tactics), totals, places):
+        if column.status not in statuses:
+            continue
+        html = cards.render(
+            column.cards, tactic_base=base, writer=writer, move_tail=query
+        )
+        rendered[keys[column.status]] = (html, len(column.cards), column.total)
+    cache.set_many(rendered, CARDS_CACHE_SECONDS)
+    return rendered
 
 
 def _context(request, campaign, **extra):
@@ -177,7 +239,6 @@ def _context(request, campaign, **extra):
         "campaign": campaign,
         "nav": "campaigns",
         "can_write": can_write,
-        "tactic_base": reverse("tactic_detail", args=[campaign.pk, 0])[:-2],
         "filter_query": _filter_query(request),
         **extra,
     }
@@ -207,6 +268,28 @@ def _render_columns(request, campaign, statuses, extra=None, add_form=None):
         request, campaign, columns=columns, filters=filters, oob=True, **(extra or {})
     )
     return render(request, f"{BOARD}#oob", context)
+
+
+def _render_heads(campaign, result):
+    """The answer to a move the browser has already shown: the two column
+    heads (counts, WIP limits) and the poller's new version.
+
+    Rendered without the request, so without context processors: no query.
+    """
+    totals = {result.from_status: result.from_total, result.to_status: result.to_total}
+    columns = [
+        logic.Column(
+            status, label, total=totals[status], limit=logic.wip_limit(campaign, status)
+        )
+        for status, label in TacticStatus.choices
+        if status in totals
+    ]
+    campaign.board_version = result.version
+    html = render_to_string(
+        f"{BOARD}#moved",
+        {"campaign": campaign, "columns": columns, "oob": True, "oob_head": True},
+    )
+    return HttpResponse(html)
 
 
 @login_required
@@ -307,13 +390,26 @@ def tactic_move(request, campaign_pk, tactic_pk):
     )
     detail_url = reverse("tactic_detail", args=[campaign.pk, tactic_pk])
     if request.htmx:
-        extra = {}
         if result.closed_now:
             # Ask what happened while it is fresh; the answer may stay empty.
             tactic = get_in_campaign(campaign, Tactic, tactic_pk)
             extra = {"tactic": tactic, "outcome_form": OutcomeForm(instance=tactic)}
-        statuses = {result.from_status, result.to_status}
-        return _render_columns(request, campaign, statuses, extra)
+            statuses = {result.from_status, result.to_status}
+            return _render_columns(request, campaign, statuses, extra)
+        # The browser moved the card already. If its board was current and
+        # unfiltered, it now matches ours: only the column heads change.
+        # Otherwise (someone else moved cards meanwhile) it reloads the board.
+        if not result.changed or _filter_query(request) or "v" not in request.POST:
+            return _render_columns(
+                request, campaign, {result.from_status, result.to_status}
+            )
+        if request.POST["v"] != str(result.version - 1):
+            response = HttpResponse(status=200)
+            response["HX-Trigger"] = json.dumps(
+                {"board-changed": {"version": result.version}}
+            )
+            return response
+        return _render_heads(campaign, result)
     if result.closed_now:
         messages.info(
             request,
@@ -325,6 +421,8 @@ def tactic_move(request, campaign_pk, tactic_pk):
 
 
 def _detail_context(request, campaign, tactic, **extra):
+    from ..insights.panels import tactic_panels
+
     in_panel = bool(request.htmx)
     comments = tactic.comments.select_related("author")
     return _context(
@@ -335,6 +433,8 @@ def _detail_context(request, campaign, tactic, **extra):
         comments=comments,
         comment_form=extra.pop("comment_form", None) or CommentForm(),
         board_url=reverse("board", args=[campaign.pk]),
+        # The stance moves credited to the tactic (one query, however many).
+        **tactic_panels(tactic),
         **extra,
     )
 

@@ -74,14 +74,19 @@ def stakeholder_create(request, campaign_pk):
 
 
 def _render_detail(request, campaign, stakeholder, form, status=200):
+    can_write = request.membership.can_write
     history = list(stakeholder.stance_changes.select_related("recorded_by", "tactic"))
     for change in history:
         # Badge classes for both ends of the move, as on Stakeholder.stance_slug.
         change.from_slug = Stance(change.from_stance).name.lower()
         change.to_slug = Stance(change.to_stance).name.lower()
+        if change.tactic and change.tactic.is_private and not can_write:
+            # The move stays in the story; the quiet tactic behind it does not
+            # (only in memory: nothing is saved from this page).
+            change.tactic = None
     influences = stakeholder.influences.select_related("influencer")
     tactics = stakeholder.tactics.select_related("assignee").order_by("status", "pk")
-    if not request.membership.can_write:
+    if not can_write:
         tactics = tactics.filter(is_private=False)  # quiet tactics stay in the team
     return render(
         request,

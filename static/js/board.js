@@ -41,7 +41,34 @@
 
   // ---- saving a move ----------------------------------------------------
 
-  function send(card, status, place) {
+  // The board version this page shows; the server answers a move from a
+  // current board with the column heads only, and anything else with a
+  // fresh board.
+  function version() {
+    var poll = document.getElementById("board-poll");
+    return poll ? poll.dataset.version : "";
+  }
+
+  function filtered() {
+    return board().classList.contains("board--filtered");
+  }
+
+  // After a move the server agreed to, the cards of a column are numbered by
+  // their order on the page, as they are in the database. On a filtered
+  // board the server sends the columns instead.
+  function renumber(list) {
+    var status = columnOf(list).dataset.status;
+    var cards = list.querySelectorAll(".card");
+    cards.forEach(function (card, index) {
+      card.dataset.position = String(index);
+      var place = card.querySelector(".card__move-form input[name='position']");
+      if (place) place.value = String(index + 1);
+      var column = card.querySelector(".card__move-form select[name='status']");
+      if (column) column.value = status;
+    });
+  }
+
+  function send(card, status, place, fromList) {
     var form = card.querySelector(".card__move-form");
     if (!form || !window.htmx) return;
     var title = card.querySelector(".card__title").textContent.trim();
@@ -50,10 +77,14 @@
     htmx
       .ajax("POST", form.getAttribute("action"), {
         source: card,
-        values: { status: status, position: String(place) },
+        values: { status: status, position: String(place), v: version() },
         swap: "none",
       })
       .then(function () {
+        if (!filtered() && document.body.contains(card)) {
+          renumber(card.parentNode);
+          if (fromList && fromList !== card.parentNode) renumber(fromList);
+        }
         announce("Moved “" + title + "” to " + label + ", place " + place + ".");
       });
   }
@@ -131,7 +162,7 @@
     var status = columnOf(card).dataset.status;
     var place = placeOf(card, origin.status, origin.position, status);
     if (status === origin.status && place === origin.position + 1) return;
-    send(card, status, place);
+    send(card, status, place, origin.list);
   }
 
   function hover(list) {
@@ -206,24 +237,35 @@
     if (!isCard(card) || card.getAttribute("draggable") !== "true") return;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     var column = columnOf(card);
+    var fromList = card.parentNode;
     var status = column.dataset.status;
     var place;
+    var list;
+    var before;
     if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
       var columns = Array.prototype.slice.call(document.querySelectorAll("#board .board-col"));
       var next = columns[columns.indexOf(column) + (event.key === "ArrowLeft" ? -1 : 1)];
       if (!next) return;
       status = next.dataset.status;
       place = 1;
+      list = next.querySelector(".board-col__cards");
+      before = list.querySelector(".card");
     } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
-      var neighbour = siblingCard(card, event.key === "ArrowDown");
+      var down = event.key === "ArrowDown";
+      var neighbour = siblingCard(card, down);
       if (!neighbour) return;
       place = +neighbour.dataset.position + 1;
+      list = fromList;
+      before = down ? neighbour.nextElementSibling : neighbour;
     } else {
       return;
     }
     event.preventDefault();
+    // Shown at once, as a drag would; the answer confirms or corrects it.
+    list.insertBefore(card, before);
+    card.focus();
     focusAfter = card.id;
-    send(card, status, place);
+    send(card, status, place, fromList);
   });
 
   // ---- refreshing ---------------------------------------------------------

@@ -1,0 +1,46 @@
+"""Keep Campaign.board_version honest.
+
+Open boards poll the version, and the rendered cards are cached under it, so
+it must change with everything a card shows: the tactic itself, its targets'
+names and its assignee's name. Board moves bump it themselves (they write with
+UPDATE, which sends no signals); everything else that saves lands here.
+"""
+
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Campaign, Stakeholder, Tactic, User
+
+# Saving only these fields changes nothing a card shows.
+_INVISIBLE_USER_FIELDS = frozenset({"last_login", "password"})
+
+
+def _bump(**filters):
+    Campaign.objects.filter(**filters).update(board_version=F("board_version") + 1)
+
+
+@receiver(post_save, sender=Tactic)
+@receiver(post_delete, sender=Tactic)
+@receiver(post_save, sender=Stakeholder)
+@receiver(post_delete, sender=Stakeholder)
+def card_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _bump(pk=instance.campaign_id)
+
+
+@receiver(m2m_changed, sender=Tactic.targets.through)
+def targets_changed(sender, instance, action, **kwargs):
+    # From either side (tactic.targets or stakeholder.tactics) the instance
+    # belongs to the campaign whose board shows the link.
+    if action.startswith("post_"):
+        _bump(pk=instance.campaign_id)
+
+
+@receiver(post_save, sender=User)
+def person_changed(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw or created:
+        return
+    if update_fields is not None and set(update_fields) <= _INVISIBLE_USER_FIELDS:
+        return
+    _bump(team__memberships__user=instance)
