@@ -19,9 +19,10 @@ local counter = 0
 -- it: a move from a current board is answered with the column heads; a move
 -- from a stale one (another connection moved first) tells the browser to
 -- fetch the board again, and says which version that will be.
-local version = ""
-local stale = 0
-local current = 0
+-- (Globals: done() reads each thread's counts with thread:get.)
+version = ""
+stale = 0
+current = 0
 
 function setup(thread)
   thread:set("id", #threads)

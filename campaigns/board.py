@@ -9,18 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import (
-    BigIntegerField,
-    Count,
-    F,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, Min
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -176,48 +165,57 @@ class _Move:
     after: int | None
 
 
+# The card being moved and its neighbours-to-be, in one statement. Written as
+# SQL because it runs while the campaign is locked: the ORM took longer to
+# build these six subqueries than the database took to answer them.
+_READ_MOVE = """
+SELECT t.status, t.title,
+  (SELECT COUNT(*) FROM {table} o
+    WHERE o.campaign_id = t.campaign_id AND o.status = t.status
+      AND (o.position < t.position OR (o.position = t.position AND o.id < t.id))
+  ) AS now_at,
+  (SELECT COUNT(*) FROM {table} o
+    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+  ) AS size,
+  (SELECT COUNT(*) FROM {table} o
+    WHERE o.campaign_id = t.campaign_id AND o.status = t.status AND o.id <> t.id
+  ) AS source_size,
+  CASE WHEN %s > 0 THEN
+    (SELECT o.position FROM {table} o
+      WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+      ORDER BY o.position, o.id LIMIT 1 OFFSET %s)
+  END AS before_rank,
+  (SELECT o.position FROM {table} o
+    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+    ORDER BY o.position, o.id LIMIT 1 OFFSET %s
+  ) AS after_rank,
+  (SELECT o.position FROM {table} o
+    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+    ORDER BY o.position DESC, o.id DESC LIMIT 1
+  ) AS last_rank
+FROM {table} t
+WHERE t.id = %s AND t.campaign_id = %s
+"""
+
+
 def _read_move(campaign, tactic_pk, status, position):
-    """The card and its neighbours-to-be in one query."""
     # Any place past the end is the bottom; this keeps OFFSET in range.
     index = max(0, min(position, MAX_PLACE))
-    target = Tactic.objects.filter(campaign=campaign, status=status).exclude(
-        pk=tactic_pk
-    )
-    ranks = target.order_by("position", "pk").values("position")
-    no_rank = Value(None, BigIntegerField())
-    row = (
-        Tactic.objects.filter(pk=tactic_pk, campaign=campaign)
-        .annotate(
-            size=_count(target),
-            source_size=_count(
-                Tactic.objects.filter(
-                    campaign=campaign, status=OuterRef("status")
-                ).exclude(pk=tactic_pk)
-            ),
-            now_at=_count(
-                Tactic.objects.filter(
-                    campaign=campaign, status=OuterRef("status")
-                ).filter(
-                    Q(position__lt=OuterRef("position"))
-                    | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
-                )
-            ),
-            before=Subquery(ranks[index - 1 : index]) if index else no_rank,
-            after=Subquery(ranks[index : index + 1]),
-            last=Subquery(ranks.reverse()[:1]),
-        )
-        .values_list(
-            "status",
-            "title",
-            "now_at",
-            "size",
-            "source_size",
-            "before",
-            "after",
-            "last",
-        )
-        .first()
-    )
+    sql = _READ_MOVE.format(table=Tactic._meta.db_table)
+    params = [
+        status,
+        index,
+        status,
+        max(index - 1, 0),
+        status,
+        index,
+        status,
+        tactic_pk,
+        campaign.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
     if row is None:
         return None
     current, title, now_at, size, source_size, before, after, last = row
@@ -225,11 +223,6 @@ def _read_move(campaign, tactic_pk, status, position):
         # Past the end: the bottom of the column.
         index, before, after = size, last, None
     return _Move(current, title, now_at, size, source_size, index, before, after)
-
-
-def _count(queryset):
-    counted = queryset.order_by().values("campaign").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
 
 
 def _rank_between(before, after):

@@ -1,5 +1,4 @@
-from .models import Membership
-from .teams import current_membership
+from .teams import current_membership, memberships
 
 
 def teams(request):
@@ -9,7 +8,5 @@ def teams(request):
         return {}
     return {
         "current_membership": current_membership(request),
-        "my_memberships": Membership.objects.filter(user=user)
-        .select_related("team")
-        .order_by("team__name"),
+        "my_memberships": memberships(request),
     }
