@@ -7,7 +7,7 @@ UPDATE, which sends no signals); everything else that saves lands here.
 """
 
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from .models import Campaign, Stakeholder, Tactic, User
@@ -43,4 +43,11 @@ def person_changed(sender, instance, created, raw=False, update_fields=None, **k
         return
     if update_fields is not None and set(update_fields) <= _INVISIBLE_USER_FIELDS:
         return
+    _bump(team__memberships__user=instance)
+
+
+@receiver(pre_delete, sender=User)
+def person_leaving(sender, instance, **kwargs):
+    # Before the delete: afterwards their memberships are gone, and their
+    # cards lose the assignee without a signal of their own.
     _bump(team__memberships__user=instance)

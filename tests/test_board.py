@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from campaigns import board as logic
 from campaigns.board import GAP
-from campaigns.models import Activity, Role, Tactic, TacticComment, TacticStatus
+from campaigns.models import (
+    Activity,
+    Campaign,
+    Role,
+    Tactic,
+    TacticComment,
+    TacticStatus,
+)
 from tests.factories import (
     CampaignFactory,
     InfluencerFactory,
@@ -190,6 +197,57 @@ class TestMoveLogic:
 
 
 # ---- the board page -------------------------------------------------------
+
+
+class TestBoardCache:
+    """The cards are cached per board version; everything a card shows moves
+    the version, so a cached board is never stale."""
+
+    def board(self, client, campaign):
+        return client.get(reverse("board", args=[campaign.pk])).content.decode()
+
+    def test_a_second_view_reads_the_cards_from_the_cache(
+        self, owner_client, campaign, cards
+    ):
+        self.board(owner_client, campaign)
+        with CaptureQueriesContext(connection) as ctx:
+            html = self.board(owner_client, campaign)
+        assert "campaigns_tactic" not in " ".join(q["sql"] for q in ctx)
+        assert html.count('id="tactic-') == len(cards)
+
+    def test_changes_a_card_shows_reach_the_cached_board(
+        self, owner_client, campaign, member
+    ):
+        dana = StakeholderFactory(campaign=campaign, name="Dana")
+        tactic = TacticFactory(campaign=campaign, status=P, assignee=member)
+        self.board(owner_client, campaign)
+
+        tactic.targets.add(dana)
+        assert "<li>Dana</li>" in self.board(owner_client, campaign)
+        dana.name = "Dana the CFO"
+        dana.save()
+        assert "<li>Dana the CFO</li>" in self.board(owner_client, campaign)
+        member.name = "Robin Quill"
+        member.save()
+        assert "Assigned to Robin Quill" in self.board(owner_client, campaign)
+        tactic.title = "Coffee with Dana"
+        tactic.save()
+        assert "Coffee with Dana" in self.board(owner_client, campaign)
+        dana.delete()
+        assert "Dana the CFO" not in self.board(owner_client, campaign)
+
+    def test_a_campaign_saved_from_an_old_copy_keeps_the_version(
+        self, owner_client, campaign, cards, owner
+    ):
+        stale_copy = Campaign.objects.get(pk=campaign.pk)
+        logic.move_tactic(campaign, cards["a"].pk, P, 0, owner)
+        stale_copy.name = "Renamed"
+        stale_copy.save()
+        campaign.refresh_from_db()
+        assert campaign.board_version > stale_copy.board_version
+        html = self.board(owner_client, campaign)
+        planned = html.split('id="col-planned"')[1].split("</section>")[0]
+        assert 'id="tactic-{}"'.format(cards["a"].pk) in planned
 
 
 class TestBoardPage:

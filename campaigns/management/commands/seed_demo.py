@@ -1,8 +1,11 @@
 """Fill the database with a realistic demo campaign, or with bulk data.
 
 Without options it builds one team working on one campaign, with people on
-every rung of the stance ladder, a busy board and some weeks of history. It
-is safe to run again: an existing demo is left alone.
+every rung of the stance ladder, a busy board, some weeks of history, the
+deciders' objections with the evidence gathered against them, the peer moves
+that evidence cites, and a progress report sent a couple of weeks ago. It is
+safe to run again: an existing demo is left alone, except that a demo made
+before objections and reports existed gets them added once.
 
 With --teams/--users/--campaigns/--tactics it generates large amounts of
 plain data quickly, for load and query-count checks.
@@ -16,13 +19,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns import reports
 from campaigns.models import (
     Activity,
     Campaign,
+    Evidence,
+    EvidenceKind,
     Influence,
     Influencer,
     Membership,
     Milestone,
+    Objection,
+    PeerMove,
+    ProgressReport,
+    ReportStatus,
     Role,
     Stakeholder,
     Stance,
@@ -356,6 +366,184 @@ COMMENTS = [
     (7, 1, "Eleanor said she can do the first Thursday of the month."),
     (6, 1, "Week two: 61 new followers, 14 sign-ups from the link."),
     (11, 2, "Worth keeping the notes from this; they explain the finance view."),
+]
+
+
+# What peer organisations have done, logged once and cited as evidence.
+PEER_MOVES = [
+    # key, organisation, what they did, link, happened (days ago), logged (days ago)
+    (
+        "northfield",
+        "Northfield Libraries",
+        "Runs a library blog and an Instagram account, written by two staff on "
+        "a rota. Their summer reading posts doubled sign-ups from under-18s "
+        "last year.",
+        "https://example.org/northfield-libraries/blog",
+        75,
+        50,
+    ),
+    (
+        "eastbrook",
+        "Eastbrook Borough Council",
+        "Our neighbouring council opened an Instagram account for its libraries "
+        "and leisure centres, with a one-page posting policy: named staff post "
+        "and a second person checks anything sensitive.",
+        "https://example.org/eastbrook-council/instagram",
+        40,
+        33,
+    ),
+    (
+        "city-central",
+        "City Central Library",
+        "Posts a short weekly video of staff book picks on TikTok; one reached "
+        "40,000 views and filled their teen writing workshop.",
+        "https://example.org/city-central-library/tiktok",
+        26,
+        24,
+    ),
+]
+
+
+@dataclass
+class Shown:
+    """A piece of evidence: a peer move (by key) or milestone (by title) it
+    cites, or plain numbers."""
+
+    kind: str
+    summary: str
+    added_days_ago: int
+    happened_days_ago: int | None = None
+    peer: str = ""
+    milestone: str = ""
+
+
+@dataclass
+class Doubt:
+    who: str  # a stakeholder's name
+    text: str
+    details: str
+    raised_days_ago: int
+    answered_days_ago: int | None = None
+    evidence: tuple = ()
+
+
+K = EvidenceKind
+OBJECTIONS = [
+    Doubt(
+        "Margaret Okafor",
+        "Libraries our size don't do this",
+        "“That's for city libraries with a marketing department, not a trust "
+        "like ours.”",
+        38,
+        answered_days_ago=19,
+        evidence=(
+            Shown(
+                K.PEER_MOVE,
+                "Northfield, a trust our size, has run a blog and Instagram for "
+                "three years with two staff on a rota.",
+                22,
+                peer="northfield",
+            ),
+            Shown(
+                K.PEER_MOVE,
+                "City Central's weekly staff picks on TikTok: one video reached "
+                "40,000 views and filled a teen workshop.",
+                21,
+                peer="city-central",
+            ),
+        ),
+    ),
+    Doubt(
+        "Margaret Okafor",
+        "Loss of control over what staff post",
+        "“Once twenty people can post in the Trust's name, one careless post "
+        "ends up in the local paper.”",
+        35,
+        evidence=(
+            Shown(
+                K.PEER_MOVE,
+                "Eastbrook's libraries post through named staff on a rota, and a "
+                "second person checks anything sensitive: the model for our "
+                "usage policy.",
+                12,
+                peer="eastbrook",
+            ),
+            Shown(
+                K.MILESTONE,
+                "40 colleagues came to the show-and-tell sessions on what good "
+                "library posts look like.",
+                11,
+                milestone="Colleagues at show-and-tell sessions",
+            ),
+        ),
+    ),
+    Doubt(
+        "Priya Raman",
+        "No budget",
+        "“There is no line for social media this year, and the paid-ads "
+        "request showed me where it leads.”",
+        28,
+    ),
+    Doubt(
+        "Priya Raman",
+        "A waste of staff time",
+        "“Every hour spent on Instagram is an hour not spent on the desk.”",
+        35,
+        evidence=(
+            Shown(
+                K.SURVEY,
+                "Sofia's teen reading group: 11 of 12 hear about events from "
+                "friends' posts; none read the printed newsletter.",
+                20,
+                happened_days_ago=24,
+            ),
+            Shown(
+                K.PILOT,
+                "First two weeks of the pilot: about three staff hours a week "
+                "for 61 new followers and 14 event sign-ups from the link.",
+                6,
+                happened_days_ago=7,
+            ),
+        ),
+    ),
+    Doubt(
+        "Dr Alan Whitcombe",
+        "It could embarrass the Trust",
+        "“One careless post and it's the Trust's name in the paper, in the "
+        "middle of a fundraising year.”",
+        30,
+        answered_days_ago=13,
+        evidence=(
+            Shown(
+                K.PEER_MOVE,
+                "Eastbrook's posting policy (named staff, a second check, replies "
+                "within a working day) is the basis of our draft usage policy.",
+                14,
+                peer="eastbrook",
+            ),
+        ),
+    ),
+    Doubt(
+        "Deborah Lin",
+        "Passwords on personal phones",
+        "“I don't want the Trust's account passwords on a dozen personal phones.”",
+        20,
+    ),
+    Doubt(
+        "Kwame Asante",
+        "Donors won't give because of a post",
+        "“Our donors give at events and by post; they aren't on Instagram.”",
+        18,
+        evidence=(
+            Shown(
+                K.PILOT,
+                "£220 in donations credited to pilot posts so far, against a "
+                "target of £1,000.",
+                3,
+                happened_days_ago=3,
+            ),
+        ),
+    ),
 ]
 
 
