@@ -233,7 +233,8 @@ def compose(period):
 
     done = [f"{t.title}: {t.outcome.strip() or 'done.'}" for t in p.done]
     done += [
-        f"Didn't work: {t.title}. Lesson: {t.outcome.strip() or 'not written down.'}"
+        # The outcome already says what happened and what was learned.
+        f"Didn't work: {t.title}. {t.outcome.strip() or 'No lesson written down.'}"
         for t in p.lessons
     ]
     sections["done"] = _bullets(done) or "No tactic was completed in this period."
@@ -259,9 +260,9 @@ def compose(period):
     answered = []
     for o in p.answered:
         line = f"{o.stakeholder.name}: “{o.text}”"
-        shown = "; ".join(e.summary.strip() for e in o.evidence.all())
+        shown = "; ".join(e.summary.strip().rstrip(".") for e in o.evidence.all())
         if shown:
-            line += f", answered with: {shown}"
+            line += f", answered with: {shown}."
         answered.append(line)
     sections["objections"] = (
         _bullets(answered) or "No objection was answered in this period."

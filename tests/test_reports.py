@@ -167,7 +167,7 @@ def test_report_content_is_exactly_what_happened_in_the_period(seeded):
         "2 milestones and saw 3 changes of stance. We answered 1 objection with "
         "evidence.",
         "done": "- Lunch-and-learn: 32 people came.\n"
-        "- Didn't work: Board memo. Lesson: Too long; keep it to a page.",
+        "- Didn't work: Board memo. Too long; keep it to a page.",
         "milestones": "- Staff at sessions: 10 → 25 of 40 people\n"
         "- Policy signed: 0 → 1 of 1 policy (reached 14 Oct 2026)",
         "stances": "- Dana Reyes: Skeptical → Curious. Saw the pilot numbers.\n"

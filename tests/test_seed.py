@@ -10,8 +10,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import models, playbook
+from campaigns import models, playbook, reports
 from campaigns.management.commands import seed_demo
+from campaigns.objections import open_by_decider
 from tests.factories import CampaignFactory, TacticFactory
 
 # ---- the playbook -------------------------------------------------------
@@ -165,6 +166,10 @@ def counts():
             models.TacticComment,
             models.Milestone,
             models.Activity,
+            models.PeerMove,
+            models.Objection,
+            models.Evidence,
+            models.ProgressReport,
         )
     }
 
@@ -290,6 +295,103 @@ def test_demo_has_activity_history(demo):
     assert activities.filter(actor__isnull=False).count() == activities.count()
 
 
+def test_demo_deciders_have_open_objections(demo, client_for):
+    _, campaign = demo
+    deciders = open_by_decider(campaign)
+    open_ones = [o for d in deciders for o in d.open_objections]
+    assert len({o.stakeholder_id for o in open_ones}) >= 2
+    texts = {o.text for o in open_ones}
+    assert {"No budget", "Loss of control over what staff post"} <= texts
+    assert any(o.evidence_count for o in open_ones)
+    assert any(not o.evidence_count for o in open_ones)  # "no evidence yet"
+    # Others object too, and everyone who objects is in this campaign.
+    objections = campaign.objections.select_related("stakeholder")
+    assert objections.filter(stakeholder__is_decider=False).exists()
+    assert {o.stakeholder.campaign_id for o in objections} == {campaign.pk}
+    assert all(o.created_by_id and o.created_at < timezone.now() for o in objections)
+    overview = client_for(campaign.lead).get(
+        reverse("campaign_detail", args=[campaign.pk])
+    )
+    page = overview.content.decode()
+    assert "Open objections of the deciders" in page
+    assert "No budget" in page and "no evidence yet" in page
+
+
+def test_demo_answered_objection_cites_a_peer_move(demo, client_for):
+    _, campaign = demo
+    answered = campaign.objections.filter(answered_at__isnull=False)
+    assert answered.exists()
+    assert all(o.answered_by_id and o.answered_at > o.created_at for o in answered)
+    cited = models.Evidence.objects.filter(
+        objection__in=answered, peer_move__isnull=False
+    ).select_related("peer_move", "objection")
+    assert cited.exists()
+    assert all(e.peer_move.campaign_id == campaign.pk for e in cited)
+    assert all(e.created_at <= e.objection.answered_at for e in cited)
+    # Peer moves are logged once, with a link and a date, and cited again.
+    moves = list(campaign.peer_moves.all())
+    assert len(moves) >= 2
+    for move in moves:
+        assert move.link.startswith("https://example.org/")
+        assert move.happened_on and move.happened_on < timezone.localdate()
+        assert move.created_at < timezone.now()
+    objection = cited.first().objection
+    detail = client_for(campaign.lead).get(
+        reverse("objection_detail", args=[campaign.pk, objection.pk])
+    )
+    assert detail.status_code == 200
+    assert cited.first().peer_move.organisation in detail.content.decode()
+    # One logged move answers more than one objection.
+    citations = campaign.peer_moves.annotate(n=Count("evidence"))
+    assert max(citations.values_list("n", flat=True)) >= 2
+    # Every kind of evidence is shown somewhere, milestones citing a reached one.
+    evidence = models.Evidence.objects.filter(objection__campaign=campaign)
+    assert set(evidence.values_list("kind", flat=True)) == set(
+        models.EvidenceKind.values
+    )
+    for e in evidence.filter(kind=models.EvidenceKind.MILESTONE):
+        assert e.milestone.reached_at
+    assert all(e.summary for e in evidence)
+    verbs = set(campaign.activities.values_list("verb", flat=True))
+    for verb in (
+        "objection_raised",
+        "objection_answered",
+        "evidence_added",
+        "peer_move_logged",
+    ):
+        assert verb in verbs
+
+
+def test_demo_has_a_report_sent_weeks_ago(demo, client_for):
+    _, campaign = demo
+    report = campaign.reports.get()
+    assert report.is_sent and report.sent_by == campaign.lead
+    assert (timezone.now() - report.sent_at).days >= 14
+    assert report.created_at < report.sent_at
+    # The next draft starts where this one stopped.
+    assert report.period_end == campaign.last_reported_on
+    assert reports.default_period(campaign)[0] == report.period_end
+    assert report.period_start == campaign.starts_on
+    # Drafted by the app from the campaign's data, as it reads today.
+    assert report.sections == reports.build_sections(
+        campaign, report.period_start, report.period_end
+    )
+    answered = campaign.objections.filter(answered_at__date__lte=report.period_end)
+    assert answered.exists()
+    for objection in answered:
+        assert objection.text in report.sections["objections"]
+    assert "Collect six peer library examples" in report.sections["done"]
+    verbs = campaign.activities.values_list("verb", flat=True)
+    assert list(verbs).count("report_sent") == 1
+    # A viewer reads it on the reports page.
+    viewer = campaign.team.memberships.get(role=models.Role.VIEWER).user
+    listing = client_for(viewer).get(reverse("report_list", args=[campaign.pk]))
+    assert report.title in listing.content.decode()
+    detail = client_for(viewer).get(report.get_absolute_url())
+    assert detail.status_code == 200
+    assert "Libraries our size" in detail.content.decode()
+
+
 def test_running_the_demo_twice_changes_nothing(db):
     run()
     first = counts()
@@ -297,6 +399,30 @@ def test_running_the_demo_twice_changes_nothing(db):
     assert counts() == first
     assert "already" in output
     assert seed_demo.DEMO_PASSWORD in output
+
+
+def test_an_older_demo_gets_objections_and_a_report_once(demo):
+    _, campaign = demo
+    full = counts()
+    # As a demo made before objections and reports existed.
+    campaign.objections.all().delete()
+    campaign.peer_moves.all().delete()
+    campaign.reports.all().delete()
+    campaign.activities.filter(
+        verb__in=[
+            "objection_raised",
+            "objection_answered",
+            "evidence_added",
+            "peer_move_logged",
+            "report_drafted",
+            "report_sent",
+        ]
+    ).delete()
+    output = run()
+    assert "Added objections" in output
+    assert counts() == full
+    run()
+    assert counts() == full
 
 
 def test_demo_restores_a_changed_password(demo):
@@ -403,6 +529,9 @@ def test_scale_is_fast(db):
         "stakeholder_list",
         "influencer_list",
         "milestone_list",
+        "objection_list",
+        "peer_moves",
+        "report_list",
     ],
 )
 def test_demo_pages_render_for_every_role(demo, client_for, name):

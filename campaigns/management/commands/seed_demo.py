@@ -407,7 +407,8 @@ PEER_MOVES = [
 @dataclass
 class Shown:
     """A piece of evidence: a peer move (by key) or milestone (by title) it
-    cites, or plain numbers."""
+    cites, or plain numbers. No full stop at the end: a report joins an
+    answer's evidence with semicolons."""
 
     kind: str
     summary: str
@@ -440,14 +441,14 @@ OBJECTIONS = [
             Shown(
                 K.PEER_MOVE,
                 "Northfield, a trust our size, has run a blog and Instagram for "
-                "three years with two staff on a rota.",
+                "three years with two staff on a rota",
                 22,
                 peer="northfield",
             ),
             Shown(
                 K.PEER_MOVE,
                 "City Central's weekly staff picks on TikTok: one video reached "
-                "40,000 views and filled a teen workshop.",
+                "40,000 views and filled a teen workshop",
                 21,
                 peer="city-central",
             ),
@@ -464,14 +465,14 @@ OBJECTIONS = [
                 K.PEER_MOVE,
                 "Eastbrook's libraries post through named staff on a rota, and a "
                 "second person checks anything sensitive: the model for our "
-                "usage policy.",
+                "usage policy",
                 12,
                 peer="eastbrook",
             ),
             Shown(
                 K.MILESTONE,
                 "40 colleagues came to the show-and-tell sessions on what good "
-                "library posts look like.",
+                "library posts look like",
                 11,
                 milestone="Colleagues at show-and-tell sessions",
             ),
@@ -493,14 +494,14 @@ OBJECTIONS = [
             Shown(
                 K.SURVEY,
                 "Sofia's teen reading group: 11 of 12 hear about events from "
-                "friends' posts; none read the printed newsletter.",
+                "friends' posts; none read the printed newsletter",
                 20,
                 happened_days_ago=24,
             ),
             Shown(
                 K.PILOT,
                 "First two weeks of the pilot: about three staff hours a week "
-                "for 61 new followers and 14 event sign-ups from the link.",
+                "for 61 new followers and 14 event sign-ups from the link",
                 6,
                 happened_days_ago=7,
             ),
@@ -517,7 +518,7 @@ OBJECTIONS = [
             Shown(
                 K.PEER_MOVE,
                 "Eastbrook's posting policy (named staff, a second check, replies "
-                "within a working day) is the basis of our draft usage policy.",
+                "within a working day) is the basis of our draft usage policy",
                 14,
                 peer="eastbrook",
             ),
@@ -538,7 +539,7 @@ OBJECTIONS = [
             Shown(
                 K.PILOT,
                 "£220 in donations credited to pilot posts so far, against a "
-                "target of £1,000.",
+                "target of £1,000",
                 3,
                 happened_days_ago=3,
             ),
@@ -596,11 +597,24 @@ class Command(BaseCommand):
             ).first()
             if team:
                 self.stdout.write(f"The demo team “{DEMO_TEAM}” is already there.")
+                campaign = team.campaigns.filter(name=DEMO_CAMPAIGN).first()
+                if campaign and not self.has_objections_or_reports(campaign):
+                    # Made before objections and reports existed: give it the
+                    # panels a newcomer expects, once (this very check stops
+                    # a second run).
+                    self.build_objections(campaign, owner)
+                    self.build_report(campaign, owner)
+                    self.stdout.write(
+                        "Added objections, peer moves and a sent progress "
+                        "report to the demo campaign."
+                    )
             else:
                 team = Team.objects.create(name=DEMO_TEAM)
                 for user, (_, _, role) in zip(people, PEOPLE, strict=True):
                     Membership.objects.create(team=team, user=user, role=role)
-                self.build_campaign(team, people)
+                campaign = self.build_campaign(team, people)
+                self.build_objections(campaign, owner)
+                self.build_report(campaign, owner)
                 self.stdout.write(self.style.SUCCESS(f"Created “{DEMO_TEAM}”."))
         self.stdout.write(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}")
         teammates = ", ".join(f"{email} ({role})" for email, _, role in PEOPLE[1:])
@@ -805,6 +819,165 @@ class Command(BaseCommand):
                     data={"current": current, "target": target},
                 )
         return campaign
+
+    @staticmethod
+    def has_objections_or_reports(campaign):
+        return (
+            campaign.objections.exists()
+            or campaign.peer_moves.exists()
+            or campaign.reports.exists()
+        )
+
+    def build_objections(self, campaign, owner):
+        """Log the peer moves, then the objections with the evidence against
+        them. People and milestones are found by name, so on a demo edited
+        since it was made whatever no longer fits is skipped."""
+        now = timezone.now()
+        today = timezone.localdate()
+
+        def ago(days):
+            return now - datetime.timedelta(days=days)
+
+        def record(when, actor, verb, summary, **refs):
+            Activity.record(campaign, actor, verb, summary, created_at=when, **refs)
+
+        moves = {}
+        for key, organisation, what, link, happened, logged in PEER_MOVES:
+            move = PeerMove.objects.create(
+                campaign=campaign,
+                organisation=organisation,
+                what=what,
+                link=link,
+                happened_on=today - datetime.timedelta(days=happened),
+                created_by=owner,
+            )
+            # created_at is stamped on insert; date it to when it was logged.
+            PeerMove.objects.filter(pk=move.pk).update(created_at=ago(logged))
+            moves[key] = move
+            record(
+                ago(logged),
+                owner,
+                Activity.Verb.PEER_MOVE_LOGGED,
+                f"Logged a move by {organisation}",
+                data={"peer_move": move.pk},
+            )
+
+        stakeholders = {
+            s.name: s
+            for s in campaign.stakeholders.select_related("relationship_owner")
+        }
+        milestones = {m.title: m for m in campaign.milestones.all()}
+        for doubt in OBJECTIONS:
+            stakeholder = stakeholders.get(doubt.who)
+            if stakeholder is None:
+                continue
+            # Whoever keeps in touch with them hears and answers it.
+            keeper = stakeholder.relationship_owner or owner
+            answered = doubt.answered_days_ago
+            objection = Objection.objects.create(
+                campaign=campaign,
+                stakeholder=stakeholder,
+                text=doubt.text,
+                details=doubt.details,
+                answered_at=None if answered is None else ago(answered),
+                answered_by=None if answered is None else keeper,
+                created_by=keeper,
+                created_at=ago(doubt.raised_days_ago),
+            )
+            record(
+                objection.created_at,
+                keeper,
+                Activity.Verb.OBJECTION_RAISED,
+                f"{stakeholder.name} objects: “{objection.text}”",
+                stakeholder=stakeholder,
+                data={"objection": objection.pk},
+            )
+            for shown in doubt.evidence:
+                move = moves.get(shown.peer)
+                milestone = milestones.get(shown.milestone)
+                if (shown.peer and not move) or (shown.milestone and not milestone):
+                    continue
+                if shown.happened_days_ago is not None:
+                    happened_on = today - datetime.timedelta(shown.happened_days_ago)
+                elif move:
+                    happened_on = move.happened_on
+                elif milestone and milestone.reached_at:
+                    happened_on = timezone.localdate(milestone.reached_at)
+                else:
+                    happened_on = None
+                evidence = Evidence.objects.create(
+                    objection=objection,
+                    kind=shown.kind,
+                    summary=shown.summary,
+                    happened_on=happened_on,
+                    milestone=milestone,
+                    peer_move=move,
+                    created_by=keeper,
+                    created_at=ago(shown.added_days_ago),
+                )
+                record(
+                    evidence.created_at,
+                    keeper,
+                    Activity.Verb.EVIDENCE_ADDED,
+                    f"Evidence for {stakeholder.name}'s “{objection.text}”: "
+                    f"{evidence.get_kind_display().lower()}",
+                    stakeholder=stakeholder,
+                    milestone=milestone,
+                    data={"objection": objection.pk, "kind": evidence.kind},
+                )
+            if objection.answered_at:
+                record(
+                    objection.answered_at,
+                    keeper,
+                    Activity.Verb.OBJECTION_ANSWERED,
+                    f"{stakeholder.name}'s “{objection.text}” answered",
+                    stakeholder=stakeholder,
+                    data={"objection": objection.pk, "answered": True},
+                )
+
+    def build_report(self, campaign, owner):
+        """The first progress report, drafted by the app from the data and
+        marked as sent at the end of its period, so the reports page has
+        history and the next draft starts where it stopped."""
+        end = campaign.last_reported_on or (
+            timezone.localdate() - datetime.timedelta(days=16)
+        )
+        # The first report covers everything since the start.
+        start = min(campaign.starts_on, end)
+        sent_at = datetime.datetime.combine(
+            end, datetime.time(16), tzinfo=timezone.get_current_timezone()
+        )
+        drafted_at = sent_at - datetime.timedelta(hours=2)
+        report = ProgressReport.objects.create(
+            campaign=campaign,
+            title=reports.default_title(campaign, start, end),
+            period_start=start,
+            period_end=end,
+            sections=reports.build_sections(campaign, start, end),
+            status=ReportStatus.SENT,
+            sent_at=sent_at,
+            sent_by=owner,
+            created_by=owner,
+        )
+        # Both stamps are automatic on save; date them to the story.
+        ProgressReport.objects.filter(pk=report.pk).update(
+            created_at=drafted_at, updated_at=sent_at
+        )
+        for when, verb, done in (
+            (drafted_at, Activity.Verb.REPORT_DRAFTED, "Drafted"),
+            (sent_at, Activity.Verb.REPORT_SENT, "Sent"),
+        ):
+            Activity.record(
+                campaign,
+                owner,
+                verb,
+                f"{done} the progress report “{report.title}”",
+                created_at=when,
+                data={"report": report.pk},
+            )
+        if campaign.last_reported_on != end:
+            campaign.last_reported_on = end
+            campaign.save(update_fields=["last_reported_on", "updated_at"])
 
     # ---- bulk data -----------------------------------------------------
 
