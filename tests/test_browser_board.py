@@ -224,6 +224,29 @@ def test_moving_to_done_asks_for_the_outcome(
     assert tactic.outcome.startswith("Twelve sign-ups")
 
 
+def test_moving_on_a_board_a_teammate_changed_shows_both_moves(
+    page, log_in, live_server, member, owner, campaign, board
+):
+    from campaigns import board as logic
+
+    log_in(page, member)
+    page.goto(f"/campaigns/{campaign.pk}/board/")
+    page.evaluate("window.__sameDocument = true")
+    theirs = board["Usage policy draft"].pk
+    mine = board["Lunch-and-learn"].pk
+    # A teammate moves a card before the page has polled.
+    logic.move_tactic(campaign, theirs, TacticStatus.DONE, 0, owner)
+    page.locator(f"#tactic-{mine}").focus()
+    with page.expect_response(lambda r: "/move/" in r.url) as answer:
+        page.keyboard.press("ArrowRight")
+    assert "board-changed" in answer.value.headers.get("hx-trigger", "")
+    # The page fetches the board again: both moves show, without a reload.
+    page.locator(f"#col-done #tactic-{theirs}").wait_for()
+    page.locator(f"#col-in_progress #tactic-{mine}").wait_for()
+    assert page.evaluate("window.__sameDocument") is True
+    assert place_of(mine) == (TacticStatus.IN_PROGRESS, 0)
+
+
 def test_a_teammates_move_shows_up_without_reload(
     page, log_in, live_server, member, owner, campaign, board
 ):
