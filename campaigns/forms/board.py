@@ -1,5 +1,7 @@
 """Forms of the campaign board: quick-add, moves, the card, comments, filters."""
 
+import functools
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -137,9 +139,16 @@ class BoardFilterForm(forms.Form):
             ("mine", "Me"),
             *((str(u.pk), u.name or u.email) for u in writers),
         ]
-        self.fields["stakeholder"].queryset = Stakeholder.objects.filter(
-            campaign=campaign
-        ).order_by("name")
+        stakeholders = Stakeholder.objects.filter(campaign=campaign).order_by("name")
+        self.fields["stakeholder"].queryset = stakeholders
+
+        # Read as plain rows, once and only when shown: the model iterator
+        # would open a server-side cursor (three round trips) for a short list.
+        @functools.cache
+        def stakeholder_choices():
+            return [("", "Any stakeholder"), *stakeholders.values_list("pk", "name")]
+
+        self.fields["stakeholder"].choices = stakeholder_choices
 
     def filter(self, tactics, user):
         """Apply the valid filters; an invalid one is ignored (and shown)."""
