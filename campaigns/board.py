@@ -199,6 +199,8 @@ WHERE t.id = %s AND t.campaign_id = %s
 
 
 def _read_move(campaign, tactic_pk, status, position):
+    if not 0 < tactic_pk < 2**63:
+        return None  # no such row; the database would refuse the number
     # Any place past the end is the bottom; this keeps OFFSET in range.
     index = max(0, min(position, MAX_PLACE))
     sql = _READ_MOVE.format(table=Tactic._meta.db_table)
