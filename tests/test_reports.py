@@ -2,6 +2,7 @@
 (and staying as sent), PDF, and who may read what."""
 
 import datetime
+import sys
 
 import pytest
 from django.urls import reverse
@@ -351,6 +352,19 @@ def test_pdf_download(client_for, owner, campaign):
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
         assert "attachment" in response["Content-Disposition"]
+
+
+def test_pdf_without_its_library_sends_back_to_the_report(
+    client_for, owner, campaign, monkeypatch
+):
+    # As on a server without WeasyPrint's system libraries: the import fails.
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    report = f.ProgressReportFactory(campaign=campaign)
+    client = client_for(owner)
+    response = client.get(reverse("report_pdf", args=[campaign.pk, report.pk]))
+    detail = reverse("report_detail", args=[campaign.pk, report.pk])
+    assert response.status_code == 302 and response["Location"] == detail
+    assert "Use Print" in client.get(detail).content.decode()
 
 
 def test_report_list_queries_do_not_grow(

@@ -1,6 +1,8 @@
 """Progress reports: drafting one for a period, editing it, printing it or
 downloading it as PDF, and marking it as sent."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -17,6 +19,8 @@ from ..access import get_campaign, get_in_campaign, require_write
 from ..forms.reports import ReportForm, ReportPeriodForm
 from ..models import Activity, Campaign, ProgressReport, ReportStatus
 from .campaigns import only_reading, send_back, writable_campaign
+
+logger = logging.getLogger(__name__)
 
 
 def _context(request, campaign, **extra):
@@ -190,7 +194,19 @@ def report_pdf(request, campaign_pk, report_pk):
         },
     )
     paper = "letter" if request.GET.get("paper") == "letter" else "a4"
-    response = HttpResponse(_pdf(html, paper), content_type="application/pdf")
+    try:
+        pdf = _pdf(html, paper)
+    except (ImportError, OSError):
+        # WeasyPrint loads Pango when first imported; a server without them
+        # can still print the report from the browser.
+        logger.exception("PDF export is unavailable")
+        messages.error(
+            request,
+            "PDF export is not available on this server (it needs the Pango "
+            "library). Use Print to save the report as a PDF instead.",
+        )
+        return redirect("report_detail", campaign.pk, report.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(f"{campaign.name} {report.period_end:%Y-%m-%d}") or "report"
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
