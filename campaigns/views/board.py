@@ -158,7 +158,9 @@ def _cards_key(request, campaign, status, query):
 
     The board version changes with every change a card shows (see
     campaigns/signals.py); the date because "overdue" and "due soon" do; the
-    user only when filters apply ("mine" is personal).
+    user only when filters apply ("mine" is personal). The version is read
+    before the cards, so a render that races a change can only store newer
+    cards under the older version, never older ones under the newer.
     """
     who = request.user.pk if query else "team"
     digest = hashlib.blake2b(query.encode(), digest_size=8).hexdigest()
