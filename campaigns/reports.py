@@ -16,6 +16,7 @@ from .models import (
     Activity,
     Evidence,
     Objection,
+    ProgressReport,
     Stance,
     StanceChange,
     Tactic,
@@ -290,6 +291,19 @@ def compose(period):
 
 def build_sections(campaign, start, end):
     return compose(gather(campaign, start, end))
+
+
+def create_report(campaign, start, end, created_by, **fields):
+    """A report of what happened from `start` to `end`, written down now."""
+    return ProgressReport.objects.create(
+        campaign=campaign,
+        title=default_title(campaign, start, end),
+        period_start=start,
+        period_end=end,
+        sections=build_sections(campaign, start, end),
+        created_by=created_by,
+        **fields,
+    )
 
 
 def blocks(text):

@@ -79,14 +79,7 @@ def report_create(request, campaign_pk):
             start = form.cleaned_data["period_start"]
             end = form.cleaned_data["period_end"]
             with transaction.atomic():
-                report = ProgressReport.objects.create(
-                    campaign=campaign,
-                    title=content.default_title(campaign, start, end),
-                    period_start=start,
-                    period_end=end,
-                    sections=content.build_sections(campaign, start, end),
-                    created_by=request.user,
-                )
+                report = content.create_report(campaign, start, end, request.user)
                 Activity.record(
                     campaign,
                     request.user,

@@ -948,16 +948,14 @@ class Command(BaseCommand):
             end, datetime.time(16), tzinfo=timezone.get_current_timezone()
         )
         drafted_at = sent_at - datetime.timedelta(hours=2)
-        report = ProgressReport.objects.create(
-            campaign=campaign,
-            title=reports.default_title(campaign, start, end),
-            period_start=start,
-            period_end=end,
-            sections=reports.build_sections(campaign, start, end),
+        report = reports.create_report(
+            campaign,
+            start,
+            end,
+            owner,
             status=ReportStatus.SENT,
             sent_at=sent_at,
             sent_by=owner,
-            created_by=owner,
         )
         # Both stamps are automatic on save; date them to the story.
         ProgressReport.objects.filter(pk=report.pk).update(
