@@ -265,6 +265,22 @@ def test_demo_board_fills_every_column_with_dense_positions(demo):
     assert len(keys) >= 8
 
 
+def test_demo_credits_the_tactics_that_moved_people(demo, client_for):
+    _, campaign = demo
+    credited = models.StanceChange.objects.filter(
+        stakeholder__campaign=campaign, tactic__isnull=False
+    )
+    assert credited.count() == len(seed_demo.CREDITS)
+    # Forward moves for "what worked", and one that pushed Finance back.
+    assert credited.filter(to_stance__lt=F("from_stance")).count() == 1
+    html = (
+        client_for(campaign.lead)
+        .get(reverse("what_worked", args=[campaign.pk]))
+        .content.decode()
+    )
+    assert "Collect six peer library examples" in html
+
+
 def test_demo_milestones_show_progress(demo):
     _, campaign = demo
     milestones = list(campaign.milestones.all())

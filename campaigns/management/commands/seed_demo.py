@@ -353,6 +353,24 @@ CARDS = [
     ),
 ]
 
+# What moved whom: (stakeholder, the stance reached, the tactic credited). The
+# paid-ads request pushed Finance back, which "what worked" shows too.
+CREDITS = [
+    ("Margaret Okafor", Stance.SKEPTICAL, "Collect six peer library examples"),
+    ("Priya Raman", Stance.OPPOSED, "Ask for a paid advertising budget"),
+    (
+        "Jonah Ellis",
+        Stance.SUPPORTIVE,
+        "Agree measurable pilot goals with the communications lead",
+    ),
+    (
+        "Sofia Marques",
+        Stance.SUPPORTIVE,
+        "Four-week pilot: blog and Instagram for the summer reading challenge",
+    ),
+    ("Jonah Ellis", Stance.CHAMPION, "Fortnightly progress note to the director"),
+]
+
 MILESTONES = [
     # title, target, current, unit, due_in, reached_days_ago
     ("Colleagues at show-and-tell sessions", 40, 40, "people", -10, 12),
@@ -598,6 +616,8 @@ class Command(BaseCommand):
             if team:
                 self.stdout.write(f"The demo team “{DEMO_TEAM}” is already there.")
                 campaign = team.campaigns.filter(name=DEMO_CAMPAIGN).first()
+                if campaign:
+                    self.credit_tactics(campaign)
                 if campaign and not self.has_objections_or_reports(campaign):
                     # Made before objections and reports existed: give it the
                     # panels a newcomer expects, once (this very check stops
@@ -613,6 +633,7 @@ class Command(BaseCommand):
                 for user, (_, _, role) in zip(people, PEOPLE, strict=True):
                     Membership.objects.create(team=team, user=user, role=role)
                 campaign = self.build_campaign(team, people)
+                self.credit_tactics(campaign)
                 self.build_objections(campaign, owner)
                 self.build_report(campaign, owner)
                 self.stdout.write(self.style.SUCCESS(f"Created “{DEMO_TEAM}”."))
@@ -819,6 +840,20 @@ class Command(BaseCommand):
                     data={"current": current, "target": target},
                 )
         return campaign
+
+    @staticmethod
+    def credit_tactics(campaign):
+        """Credit the tactics that moved people (CREDITS); a move already
+        credited, or no longer there, is left as it is."""
+        for name, stance, title in CREDITS:
+            tactic = campaign.tactics.filter(title=title).first()
+            if tactic:
+                StanceChange.objects.filter(
+                    stakeholder__campaign=campaign,
+                    stakeholder__name=name,
+                    to_stance=stance,
+                    tactic__isnull=True,
+                ).update(tactic=tactic)
 
     @staticmethod
     def has_objections_or_reports(campaign):
