@@ -4,14 +4,16 @@ A board can hold hundreds of cards; through the template engine every card
 costs a few hundred node renders, here it is one string format. The markup of
 a card lives only here.
 
-The result is cached per board version (see views/board.py), so the
-per-request CSRF field is left as CSRF_SLOT and filled in on the way out.
+The board is cached per board version (see views/board.py), so the
+per-request CSRF token is left as CSRF_SLOT and filled in on the way out.
 """
 
 from django.utils.html import conditional_escape as esc
 
 # Cannot come from user content: every user value below is escaped.
 CSRF_SLOT = "<!--csrf-->"
+CSRF_INPUT = f'<input type="hidden" name="csrfmiddlewaretoken" value="{CSRF_SLOT}">'
+
 
 DUE = {
     "overdue": ("badge badge--danger", "Overdue · "),
@@ -96,5 +98,5 @@ def render(cards, *, tactic_base, writer, move_tail):
     """Every card of a column as HTML, with CSRF_SLOT where a form's token goes."""
     base = esc(tactic_base)
     tail = esc(move_tail)
-    csrf = CSRF_SLOT if writer else ""
+    csrf = CSRF_INPUT if writer else ""
     return "\n".join(_card(t, base, writer, tail, csrf) for t in cards)

@@ -766,5 +766,13 @@ def test_the_stack_moves_a_card_and_mails_the_digest(
     assert "Pilot the staff blog" in html
     assert digest["List-Unsubscribe"]
     assert web_server.alive() and worker.alive() and beat.alive()
-    delivery = EmailDelivery.objects.get(user=owner, kind=EmailKind.DIGEST)
-    assert delivery.status == DeliveryStatus.SENT
+    # The worker marks the claim sent just after the server has the message.
+    wait_for(
+        lambda: EmailDelivery.objects.filter(
+            user=owner, kind=EmailKind.DIGEST, status=DeliveryStatus.SENT
+        ).exists(),
+        "the delivery marked sent",
+        30,
+        [worker],
+    )
+    assert EmailDelivery.objects.filter(user=owner, kind=EmailKind.DIGEST).count() == 1

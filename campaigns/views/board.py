@@ -15,8 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -46,9 +46,9 @@ from ..models import (
 )
 
 BOARD = "board/board.html"
-# Cached cards are keyed on the board version, so they never go stale; this
-# only bounds how long an unused board stays in the cache.
-CARDS_CACHE_SECONDS = 600
+# A rendered board is keyed on its version, so it never goes stale; this only
+# bounds how long an unused one stays in the cache.
+BOARD_CACHE_SECONDS = 600
 DETAIL = "board/tactic_detail.html"
 
 
@@ -153,59 +153,13 @@ def _cards(tactics):
     return cards
 
 
-def _cards_key(request, campaign, status, query):
-    """Everything a column's cached cards depend on.
+def _columns(request, campaign, filters, statuses=None, add_form=None):
+    """The board's columns (or just `statuses`), filtered as the URL says,
+    each with its cards' HTML (cards.CSRF_SLOT where the token goes).
 
-    The board version changes with every change a card shows (see
-    campaigns/signals.py); the date because "overdue" and "due soon" do; the
-    user only when filters apply ("mine" is personal). The version is read
-    before the cards, so a render that races a change can only store newer
-    cards under the older version, never older ones under the newer.
+    A fixed number of queries whatever the number of cards.
     """
-    who = request.user.pk if query else "team"
-    digest = hashlib.blake2b(query.encode(), digest_size=8).hexdigest()
-    role = "write" if request.membership.can_write else "read"
-    return (
-        f"board:{campaign.pk}:{campaign.board_version}:{status}:{role}:"
-        f"{timezone.localdate().isoformat()}:{who}:{digest}"
-    )
-
-
-def _columns(request, campaign, writers, statuses=None, add_form=None):
-    """The board's columns (or just `statuses`), filtered as the URL says.
-
-    Each column's cards come from the cache while the board version stands;
-    a miss costs a fixed number of queries whatever the number of cards.
-    """
-    filters = BoardFilterForm(request.GET or None, campaign=campaign, writers=writers)
-    query = _filter_query(request)
-    wanted = list(statuses or TacticStatus.values)
-    keys = {status: _cards_key(request, campaign, status, query) for status in wanted}
-    cached = cache.get_many(keys.values())
-    missing = [status for status in wanted if keys[status] not in cached]
-    if missing:
-        cached.update(_render_cards(request, campaign, filters, missing, keys, query))
-    csrf = csrf_input(request) if request.membership.can_write else ""
-    columns = []
-    for status, label in TacticStatus.choices:
-        if status not in wanted:
-            continue
-        html, shown, total = cached[keys[status]]
-        column = logic.Column(
-            status, label, total=total, limit=logic.wip_limit(campaign, status)
-        )
-        column.shown = shown
-        column.cards_html = mark_safe(html.replace(cards.CSRF_SLOT, csrf))  # noqa: S308
-        if add_form is not None and add_form["status"].value() == status:
-            column.add_form = add_form
-        else:
-            column.add_form = QuickAddForm(status=status)
-        columns.append(column)
-    return filters, columns
-
-
-def _render_cards(request, campaign, filters, statuses, keys, query):
-    """Render and cache the cards of `statuses`: {key: (html, shown, total)}."""
+    statuses = list(statuses or TacticStatus.values)
     tactics = _visible(request, Tactic.objects.filter(campaign=campaign))
     tactics = tactics.filter(status__in=statuses)
     tactics = filters.filter(tactics, request.user).order_by("position", "pk")
@@ -221,18 +175,70 @@ def _render_cards(request, campaign, filters, statuses, keys, query):
         ):
             places[pk] = totals.get(status, 0)
             totals[status] = places[pk] + 1
-    writer = request.membership.can_write
     base = reverse("tactic_detail", args=[campaign.pk, 0])[:-2]
-    rendered = {}
+    columns = []
     for column in logic.build_columns(campaign, _cards(tactics), totals, places):
         if column.status not in statuses:
             continue
-        html = cards.render(
-            column.cards, tactic_base=base, writer=writer, move_tail=query
+        column.shown = len(column.cards)
+        column.cards_html = mark_safe(  # noqa: S308 - cards.render escapes
+            cards.render(
+                column.cards,
+                tactic_base=base,
+                writer=request.membership.can_write,
+                move_tail=_filter_query(request),
+            )
         )
-        rendered[keys[column.status]] = (html, len(column.cards), column.total)
-    cache.set_many(rendered, CARDS_CACHE_SECONDS)
-    return rendered
+        if add_form is not None and add_form["status"].value() == column.status:
+            column.add_form = add_form
+        else:
+            column.add_form = QuickAddForm(status=column.status)
+        columns.append(column)
+    return columns
+
+
+def _with_token(request, html):
+    return mark_safe(html.replace(cards.CSRF_SLOT, get_token(request)))  # noqa: S308
+
+
+def _board_key(request, campaign):
+    """Everything the rendered board depends on.
+
+    The board version changes with every change a card shows (see
+    campaigns/signals.py); the date because "overdue" and "due soon" do; the
+    user only when filters apply ("mine" is personal). The version is read
+    before the cards, so a render that races a change can only store newer
+    cards under the older version, never older ones under the newer.
+    """
+    query = _filter_query(request)
+    who = request.user.pk if query else "team"
+    digest = hashlib.blake2b(query.encode(), digest_size=8).hexdigest()
+    role = "write" if request.membership.can_write else "read"
+    return (
+        f"board:{campaign.pk}:{campaign.board_version}:{role}:"
+        f"{timezone.localdate().isoformat()}:{who}:{digest}"
+    )
+
+
+def _board_html(request, campaign, filters):
+    """The board's columns and cards, from the cache while the version stands.
+
+    Rendered without the request, with CSRF_SLOT for the token, which is
+    filled in for each reader.
+    """
+    key = _board_key(request, campaign)
+    html = cache.get(key)
+    if html is None:
+        context = _context(
+            request,
+            campaign,
+            columns=_columns(request, campaign, filters),
+            filters=filters,
+            csrf_token=mark_safe(cards.CSRF_SLOT),  # noqa: S308
+        )
+        html = render_to_string(f"{BOARD}#board", context)
+        cache.set(key, html, BOARD_CACHE_SECONDS)
+    return _with_token(request, html)
 
 
 def _context(request, campaign, **extra):
@@ -246,30 +252,44 @@ def _context(request, campaign, **extra):
     }
 
 
-def _render_board(request, campaign, status=200, add_form=None, limits_form=None):
+def _filters(request, campaign):
     writers = list(writers_of(campaign.team_id))
-    filters, columns = _columns(request, campaign, writers, add_form=add_form)
-    context = _context(
-        request,
-        campaign,
-        columns=columns,
+    return BoardFilterForm(request.GET or None, campaign=campaign, writers=writers)
+
+
+def _render_board(request, campaign, status=200, add_form=None, limits_form=None):
+    filters = _filters(request, campaign)
+    if add_form is None:
+        board_html = _board_html(request, campaign, filters)
+        if request.htmx:
+            return HttpResponse(board_html, status=status)
+        context = _context(request, campaign, board_html=board_html)
+    else:
+        # A quick-add with errors shows them in its column: not cached.
+        columns = _columns(request, campaign, filters, add_form=add_form)
+        for column in columns:
+            column.cards_html = _with_token(request, column.cards_html)
+        context = _context(request, campaign, columns=columns)
+        if request.htmx:
+            return render(request, f"{BOARD}#board", context, status=status)
+    context.update(
         filters=filters,
         limits_form=limits_form or WipLimitsForm(campaign=campaign),
         limits_open=limits_form is not None,
     )
-    template = f"{BOARD}#board" if request.htmx else BOARD
-    return render(request, template, context, status=status)
+    return render(request, BOARD, context, status=status)
 
 
 def _render_columns(request, campaign, statuses, extra=None, add_form=None):
     """Affected columns (and the version poller) as out-of-band swaps."""
     campaign.refresh_from_db(fields=["board_version"])
-    writers = list(writers_of(campaign.team_id))
-    filters, columns = _columns(request, campaign, writers, statuses, add_form=add_form)
+    filters = _filters(request, campaign)
+    columns = _columns(request, campaign, filters, statuses, add_form=add_form)
     context = _context(
         request, campaign, columns=columns, filters=filters, oob=True, **(extra or {})
     )
-    return render(request, f"{BOARD}#oob", context)
+    html = render_to_string(f"{BOARD}#oob", context, request)
+    return HttpResponse(_with_token(request, html))
 
 
 def _render_heads(campaign, result):
