@@ -52,6 +52,11 @@ def prepare():
     the cards the move benchmark shuttles between open columns."""
     campaign = board_campaign()
     now = timezone.now()
+    # Every run starts from the same history: earlier runs' card moves (all
+    # between open columns) would otherwise pile up in the digests.
+    Activity.objects.filter(
+        campaign=campaign, verb=Activity.Verb.TACTIC_MOVED, data__to__in=OPEN_COLUMNS
+    ).delete()
     if not Activity.objects.filter(
         campaign__name__startswith="Scale campaign"
     ).exists():
