@@ -112,16 +112,16 @@ def move_tactic(campaign, tactic_pk, status, position, actor):
         row = _read_move(campaign, tactic_pk, status, position)
         if row is None:
             raise Http404("No such tactic on this board.")
+        if row.status == status and row.index == row.now_at:
+            transaction.set_rollback(True)  # the version stays as it was
+            return MoveResult(
+                tactic_pk, row.title, row.status, status, row.index, False
+            )
         rank = _rank_between(row.before, row.after)
         if rank is None:
             _renumber(campaign.pk, [status])
             row = _read_move(campaign, tactic_pk, status, position)
             rank = _rank_between(row.before, row.after)
-        if row.status == status and row.index == row.now_at:
-            transaction.set_rollback(True)
-            return MoveResult(
-                tactic_pk, row.title, row.status, status, row.index, False
-            )
 
         now = timezone.now()
         fields = {"position": rank, "status": status, "updated_at": now}
@@ -175,26 +175,26 @@ SELECT t.status, t.title,
       AND (o.position < t.position OR (o.position = t.position AND o.id < t.id))
   ) AS now_at,
   (SELECT COUNT(*) FROM {table} o
-    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+    WHERE o.campaign_id = t.campaign_id AND o.status = %(status)s AND o.id <> t.id
   ) AS size,
   (SELECT COUNT(*) FROM {table} o
     WHERE o.campaign_id = t.campaign_id AND o.status = t.status AND o.id <> t.id
   ) AS source_size,
-  CASE WHEN %s > 0 THEN
+  CASE WHEN %(index)s > 0 THEN
     (SELECT o.position FROM {table} o
-      WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
-      ORDER BY o.position, o.id LIMIT 1 OFFSET %s)
+      WHERE o.campaign_id = t.campaign_id AND o.status = %(status)s AND o.id <> t.id
+      ORDER BY o.position, o.id LIMIT 1 OFFSET %(above)s)
   END AS before_rank,
   (SELECT o.position FROM {table} o
-    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
-    ORDER BY o.position, o.id LIMIT 1 OFFSET %s
+    WHERE o.campaign_id = t.campaign_id AND o.status = %(status)s AND o.id <> t.id
+    ORDER BY o.position, o.id LIMIT 1 OFFSET %(index)s
   ) AS after_rank,
   (SELECT o.position FROM {table} o
-    WHERE o.campaign_id = t.campaign_id AND o.status = %s AND o.id <> t.id
+    WHERE o.campaign_id = t.campaign_id AND o.status = %(status)s AND o.id <> t.id
     ORDER BY o.position DESC, o.id DESC LIMIT 1
   ) AS last_rank
 FROM {table} t
-WHERE t.id = %s AND t.campaign_id = %s
+WHERE t.id = %(tactic)s AND t.campaign_id = %(campaign)s
 """
 
 
@@ -203,20 +203,15 @@ def _read_move(campaign, tactic_pk, status, position):
         return None  # no such row; the database would refuse the number
     # Any place past the end is the bottom; this keeps OFFSET in range.
     index = max(0, min(position, MAX_PLACE))
-    sql = _READ_MOVE.format(table=Tactic._meta.db_table)
-    params = [
-        status,
-        index,
-        status,
-        max(index - 1, 0),
-        status,
-        index,
-        status,
-        tactic_pk,
-        campaign.pk,
-    ]
+    params = {
+        "status": status,
+        "index": index,
+        "above": max(index - 1, 0),
+        "tactic": tactic_pk,
+        "campaign": campaign.pk,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_READ_MOVE.format(table=Tactic._meta.db_table), params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -128,26 +128,33 @@ class BoardFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label="Overdue only", required=False)
 
-    def __init__(self, *args, campaign, writers, **kwargs):
+    def __init__(self, *args, campaign, **kwargs):
         # Its own ids: the card panel on the same page has an "assignee" too.
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs["type"] = "search"
         self.fields["q"].widget.input_type = "search"
-        self.fields["assignee"].choices = [
-            ("", "Anyone"),
-            ("mine", "Me"),
-            *((str(u.pk), u.name or u.email) for u in writers),
-        ]
         stakeholders = Stakeholder.objects.filter(campaign=campaign).order_by("name")
         self.fields["stakeholder"].queryset = stakeholders
 
-        # Read as plain rows, once and only when shown: the model iterator
-        # would open a server-side cursor (three round trips) for a short list.
+        # Both lists are read once, and only when the form is shown or checked
+        # (a board answered from the cache, or a column, needs neither); the
+        # stakeholders as plain rows, since the model iterator would open a
+        # server-side cursor (three round trips) for a short list.
+        @functools.cache
+        def assignee_choices():
+            writers = writers_of(campaign.team_id).values_list("pk", "name", "email")
+            return [
+                ("", "Anyone"),
+                ("mine", "Me"),
+                *((str(pk), name or email) for pk, name, email in writers),
+            ]
+
         @functools.cache
         def stakeholder_choices():
             return [("", "Any stakeholder"), *stakeholders.values_list("pk", "name")]
 
+        self.fields["assignee"].choices = assignee_choices
         self.fields["stakeholder"].choices = stakeholder_choices
 
     def filter(self, tactics, user):

@@ -34,8 +34,8 @@ from ..forms.board import (
     QuickAddForm,
     TacticForm,
     WipLimitsForm,
-    writers_of,
 )
+from ..insights.panels import tactic_panels
 from ..models import (
     Activity,
     Membership,
@@ -160,19 +160,15 @@ def _columns(request, campaign, filters, statuses=None, add_form=None):
     A fixed number of queries whatever the number of cards.
     """
     statuses = list(statuses or TacticStatus.values)
-    tactics = _visible(request, Tactic.objects.filter(campaign=campaign))
-    tactics = tactics.filter(status__in=statuses)
-    tactics = filters.filter(tactics, request.user).order_by("position", "pk")
+    in_columns = _visible(
+        request, Tactic.objects.filter(campaign=campaign, status__in=statuses)
+    ).order_by("position", "pk")
+    tactics = filters.filter(in_columns, request.user)
     totals = places = None
     if filters.active:
         # The whole columns, for their sizes and each card's place in them.
         totals, places = {}, {}
-        for pk, status in (
-            _visible(request, Tactic.objects.filter(campaign=campaign))
-            .filter(status__in=statuses)
-            .order_by("position", "pk")
-            .values_list("pk", "status")
-        ):
+        for pk, status in in_columns.values_list("pk", "status"):
             places[pk] = totals.get(status, 0)
             totals[status] = places[pk] + 1
     base = reverse("tactic_detail", args=[campaign.pk, 0])[:-2]
@@ -253,8 +249,7 @@ def _context(request, campaign, **extra):
 
 
 def _filters(request, campaign):
-    writers = list(writers_of(campaign.team_id))
-    return BoardFilterForm(request.GET or None, campaign=campaign, writers=writers)
+    return BoardFilterForm(request.GET or None, campaign=campaign)
 
 
 def _render_board(request, campaign, status=200, add_form=None, limits_form=None):
@@ -443,8 +438,6 @@ def tactic_move(request, campaign_pk, tactic_pk):
 
 
 def _detail_context(request, campaign, tactic, **extra):
-    from ..insights.panels import tactic_panels
-
     in_panel = bool(request.htmx)
     comments = tactic.comments.select_related("author")
     return _context(
