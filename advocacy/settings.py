@@ -6,6 +6,7 @@ SQLite with email printed to the console and no Redis.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -76,15 +77,61 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 # Persistent connections, verified before reuse so a restarted PostgreSQL
-# is picked up without restarting the app.
+# is picked up without restarting the app: a sync gunicorn worker serves one
+# request at a time, so one connection per process is all it can use, and an
+# unreachable database fails a request at once rather than after a pool's
+# wait. Threaded servers can use a psycopg pool per process instead
+# (DATABASE_POOL_MAX_SIZE); see "Running on several machines" in README.md.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     # An unreachable server fails fast instead of hanging a worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    _options.setdefault("connect_timeout", 5)
+    if DATABASE_PGBOUNCER:
+        # In transaction mode consecutive transactions may run on different
+        # server connections, which a server-side cursor cannot survive.
+        # (Django's psycopg binds parameters on the client and prepares no
+        # statements, so nothing else depends on the server connection.)
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif DATABASE_POOL_MAX_SIZE > 0:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        _options["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # How long a request waits for a connection, also while the
+            # database is down: short, so an outage answers with an error
+            # page rather than a hang.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3),
+            "max_idle": 300,
+            # Each connection is checked as it is handed out, so one broken
+            # by a database restart is replaced rather than used.
+            "check": ConnectionPool.check_connection,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+
+
+def _next_redis_database(url):
+    """The same Redis server, the database after the broker's: the cache is
+    flushed as a whole on clear(), which must not empty the task queue."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
+
+
+# The cache (and through it sessions, the board cache and throttles) is shared
+# by every process when it lives in Redis.
+REDIS_CACHE_URL = env("REDIS_CACHE_URL", default=_next_redis_database(REDIS_URL))
+# Seconds to wait for Redis before treating it as down (see CACHES).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
 
 AUTH_USER_MODEL = "campaigns.User"
 AUTHENTICATION_BACKENDS = [
@@ -200,7 +247,31 @@ EMAIL_CLAIM_STALE_MINUTES = env.int("EMAIL_CLAIM_STALE_MINUTES", default=15)
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=30)
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": "advocacy",
+            "OPTIONS": {
+                # With Redis down every read is a miss and every write a
+                # no-op, so pages are served from the database instead of
+                # failing; /healthz reports the outage.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            },
+        }
+    }
+    # Sessions are read from the cache and written through to the database,
+    # so a Redis outage logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    # One process, or several that only share the database: a per-process
+    # cache must not hold sessions, or a logout in one worker would leave
+    # the session alive in another worker's copy.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # A strict policy: no inline script or style anywhere; the few scripts carry
 # the per-request nonce.
@@ -221,11 +292,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Behind a load balancer: how many proxies in front of the app add themselves
+# to X-Forwarded-For and set X-Forwarded-Proto. With 0 (the default) both
+# headers are ignored, so a client can neither pass a plain request off as
+# HTTPS nor choose the address that lockouts and throttles count. With N, the
+# client is the Nth address from the right of X-Forwarded-For (each proxy
+# appends the address it saw), which no client can forge.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if TRUSTED_PROXY_HOPS > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Axes locks out by the same address the app's throttles count.
+AXES_CLIENT_IP_CALLABLE = "campaigns.client_address.client_ip"
+
 if not DEBUG:
     # Production: HTTPS only. Set SECURE_SSL_REDIRECT=false behind a proxy
     # that already redirects, or for local runs with DEBUG off.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers probe the health check over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -142,6 +142,14 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "claimed_at"
 
 
+@admin.register(models.ThrottleWindow)
+class ThrottleWindowAdmin(admin.ModelAdmin):
+    """Counts kept while Redis was down; deleting one lifts that limit early."""
+
+    list_display = ["key", "count", "expires_at"]
+    search_fields = ["key"]
+
+
 @admin.register(models.Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "team", "role", "joined_at"]

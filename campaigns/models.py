@@ -740,6 +740,18 @@ class EmailDelivery(models.Model):
         return f"{self.get_kind_display()} {self.key} to {self.user_id}: {self.status}"
 
 
+class ThrottleWindow(models.Model):
+    """A throttle's count, kept in the database only while the cache cannot
+    count (Redis down), so a limit that would otherwise fail open still holds."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
 # ---- playbook templates, objections and evidence, progress reports ------
 
 

@@ -1,14 +1,23 @@
-"""Counting requests in the cache, for actions that send email to an address
-someone typed (password resets): a stranger must not be able to flood a
-mailbox or use the app as a mailer.
+"""Counting requests, for actions that send email to an address someone typed
+(password resets): a stranger must not be able to flood a mailbox or use the
+app as a mailer.
 
-The counts live in the default cache; with a per-process cache each worker
-counts on its own, so the effective limit is the limit times the workers.
+The counts live in the default cache. With Redis (REDIS_URL) every process
+shares them. While Redis is unreachable the cache cannot count (django-redis,
+told to ignore connection errors, answers None instead of a count), so the
+count moves to a row in the database and the limit still holds across
+processes. With the embedded per-process cache each process counts on its own,
+so the effective limit there is the limit times the processes.
 """
 
+import datetime
 import hashlib
 
 from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ThrottleWindow
 
 HOUR = 60 * 60
 
@@ -22,15 +31,37 @@ def hit(scope, value, limit, window=HOUR):
     """Count one attempt; False once `limit` attempts fell within `window`."""
     key = _key(scope, value)
     # add() starts the window only if no count exists yet.
-    if cache.add(key, 1, timeout=window):
+    added = cache.add(key, 1, timeout=window)
+    if added is None:
+        return _hit_in_database(key, limit, window)
+    if added:
         return True
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=window)
         return True
+    if count is None:
+        return _hit_in_database(key, limit, window)
     return count <= limit
 
 
+def _hit_in_database(key, limit, window):
+    now = timezone.now()
+    ends = now + datetime.timedelta(seconds=window)
+    with transaction.atomic():
+        ThrottleWindow.objects.filter(expires_at__lte=now).delete()
+        row, created = ThrottleWindow.objects.select_for_update().get_or_create(
+            key=key, defaults={"expires_at": ends}
+        )
+        if created:
+            return True
+        row.count += 1
+        row.save(update_fields=["count"])
+    return row.count <= limit
+
+
 def reset(scope, value):
-    cache.delete(_key(scope, value))
+    key = _key(scope, value)
+    cache.delete(key)
+    ThrottleWindow.objects.filter(key=key).delete()

@@ -4,7 +4,6 @@ comments, filters, "My tactics" and the activity every change leaves."""
 import datetime
 import json
 import re
-import time
 
 import pytest
 from django.core.cache import cache
@@ -364,12 +363,9 @@ class TestBoardPage:
         )
         url = reverse("board", args=[campaign.pk])
         owner_client.get(url)
-        started = time.perf_counter()
         response = owner_client.get(url)
-        elapsed = time.perf_counter() - started
+        # How fast is `make bench`'s question; here, that every card is drawn.
         assert response.content.decode().count('id="tactic-') == 500
-        print(f"\n500 cards rendered in {elapsed * 1000:.0f} ms")
-        assert elapsed < 5.0  # generous: a busy test machine, not the target
 
     def test_htmx_refresh_returns_only_the_board(self, owner_client, campaign, cards):
         response = owner_client.get(

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from .. import people, throttle
+from ..client_address import client_ip
 from ..forms.accounts import PASSWORD_HELP, LoginForm, NewAccountForm, SignupForm
 from ..models import Membership, User
 from ..teams import switch_team
@@ -117,7 +118,7 @@ class PasswordResetView(PlainLabelsMixin, auth_views.PasswordResetView):
         # Over the limit, nothing is sent but the answer is the same page, so
         # it reveals neither the limit nor whether the account exists.
         email = form.cleaned_data["email"]
-        address = self.request.META.get("REMOTE_ADDR", "")
+        address = client_ip(self.request)
         allowed = throttle.hit("reset-email", email, RESETS_PER_EMAIL)
         allowed = throttle.hit("reset-ip", address, RESETS_PER_ADDRESS) and allowed
         if not allowed:

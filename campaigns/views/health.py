@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 DATABASE_ALIAS = DEFAULT_DB_ALIAS
 DATABASE_TIMEOUT_MS = 2000
-REDIS_TIMEOUT_S = 0.5
 
 
 def _elapsed_ms(started):
@@ -57,8 +56,8 @@ def check_redis(url):
     try:
         client = redis.Redis.from_url(
             url,
-            socket_timeout=REDIS_TIMEOUT_S,
-            socket_connect_timeout=REDIS_TIMEOUT_S,
+            socket_timeout=settings.REDIS_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_TIMEOUT,
             # A single attempt: the answer must come quickly, not eventually.
             retry=Retry(NoBackoff(), 0),
         )
