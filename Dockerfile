@@ -1,4 +1,4 @@
-# The image for the web, worker and beat services of docker-compose.yml.
+# The image for the migrate, web, worker and beat services of docker-compose.yml.
 FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -20,4 +20,4 @@ RUN SECRET_KEY=collectstatic DEBUG=false python manage.py collectstatic --no-inp
 RUN useradd --create-home app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "advocacy.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "advocacy.wsgi", "-c", "python:advocacy.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -39,7 +39,7 @@ requirements: install
 
 # The production-like processes (docker-compose.yml runs the same commands).
 serve: install
-	$(VENV)/bin/gunicorn advocacy.wsgi --bind 127.0.0.1:8000 --workers 3
+	$(VENV)/bin/gunicorn advocacy.wsgi -c python:advocacy.gunicorn_conf --bind 127.0.0.1:8000 --workers 3
 
 worker: install
 	$(VENV)/bin/celery -A advocacy worker --loglevel INFO

@@ -141,6 +141,8 @@ def start_server(env, port, workers):
         [
             str(Path(PY).parent / "gunicorn"),
             "advocacy.wsgi",
+            "-c",
+            "python:advocacy.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -619,7 +619,12 @@ def test_postgres_restart_under_load(
     stop = threading.Event()
 
     def load(worker):
-        web = Http(port).login(DEMO_EMAIL, DEMO_PASSWORD)
+        try:
+            web = Http(port).login(DEMO_EMAIL, DEMO_PASSWORD)
+        except AssertionError as failed:
+            # Recorded (with the server's log) so the checks below report it.
+            results.append((time.monotonic(), "login", failed, server.output()))
+            return
         n = worker
         while not stop.is_set():
             pk, home = cards[n % len(cards)]
@@ -1009,3 +1014,21 @@ def test_two_servers_share_sessions_boards_limits_and_digests(
     for reader in readers:
         assert len(smtp.to(reader.email, "Your week in advocacy")) == 1, reader.email
     assert server_a.alive() and server_b.alive() and worker.alive()
+
+
+# ---- drill 5: forwarded headers reach only as far as the settings allow ----------
+
+
+@pytest.mark.parametrize(("hops", "answer"), [("0", 301), ("1", 200)])
+def test_gunicorn_believes_a_forwarded_https_header_only_behind_trusted_proxies(
+    postgres, processes, tmp_path, collected_static, hops, answer
+):
+    """A client on loopback sends X-Forwarded-Proto itself. Unless the
+    settings name a proxy hop, neither gunicorn nor Django believe it, so
+    the HTTPS redirect still applies."""
+    env = app_env(database_url(), SECURE_SSL_REDIRECT="true", TRUSTED_PROXY_HOPS=hops)
+    port, _ = start_gunicorn(processes, env, tmp_path, workers=1)
+    status, _, _ = Http(port).get(
+        "/accounts/login/", headers={"X-Forwarded-Proto": "https"}
+    )
+    assert status == answer
