@@ -136,7 +136,7 @@ REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
 AUTH_USER_MODEL = "campaigns.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "campaigns.backends.CachedUserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -266,12 +266,15 @@ if REDIS_CACHE_URL:
     # Sessions are read from the cache and written through to the database,
     # so a Redis outage logs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # The logged-in user too (campaigns/backends.py), removed on every save.
+    USER_CACHE = True
 else:
     # One process, or several that only share the database: a per-process
     # cache must not hold sessions, or a logout in one worker would leave
     # the session alive in another worker's copy.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    USER_CACHE = False
 
 # A strict policy: no inline script or style anywhere; the few scripts carry
 # the per-request nonce.

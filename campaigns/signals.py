@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from .backends import forget_user
 from .models import Campaign, Stakeholder, Tactic, User
 
 # Saving only these fields changes nothing a card shows.
@@ -51,3 +52,14 @@ def person_leaving(sender, instance, **kwargs):
     # Before the delete: afterwards their memberships are gone, and their
     # cards lose the assignee without a signal of their own.
     _bump(team__memberships__user=instance)
+
+
+# ---- the cached logged-in user (campaigns/backends.py) ----------------------
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def user_saved(sender, instance, raw=False, **kwargs):
+    # Every save: a new password or a deactivation must end sessions at once.
+    if not raw:
+        forget_user(instance.pk)

@@ -907,6 +907,25 @@ def test_two_servers_share_sessions_boards_limits_and_digests(
     status, html, _ = b.get(board)
     assert status == 200 and column_of(html, tactic.pk) == "in_progress"
 
+    # A password changed through B ends the user's other session on A at
+    # once, though A had just read (and cached) the user for it.
+    mover = usable_password(MembershipFactory(team=team).user)
+    on_a, on_b = Http(port_a).login(mover.email, PASSWORD), Http(port_b)
+    on_b.login(mover.email, PASSWORD)
+    assert on_a.get("/campaigns/")[0] == 200 and on_b.get("/campaigns/")[0] == 200
+    assert any(b"user:" in key for key in cache_db.keys("*"))
+    status, _, _ = on_b.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-passphrase-2026",
+            "new_password2": "a-new-passphrase-2026",
+        },
+    )
+    assert status == 302
+    assert on_b.get("/campaigns/")[0] == 200
+    assert on_a.get("/campaigns/")[0] == 302  # to the login page
+
     # The login lockout counts failures on both servers together, per client.
     victim = usable_password(MembershipFactory(team=team).user)
     attacker = {"X-Forwarded-For": "203.0.113.50"}

@@ -23,7 +23,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns import throttle
+from campaigns import backends, throttle
 from campaigns.client_address import client_ip
 from campaigns.models import ThrottleWindow
 from campaigns.views import accounts
@@ -88,6 +88,7 @@ print(json.dumps({
     "pool": {k: v for k, v in pool.items() if k != "check"} if pool else None,
     "pool_checks": bool(pool and pool.get("check")),
     "server_side_cursors_off": db.get("DISABLE_SERVER_SIDE_CURSORS", False),
+    "user_cache": s.USER_CACHE,
 }))
 """
 
@@ -125,6 +126,7 @@ def test_without_redis_the_embedded_default_stays():
     assert s["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     # Per-process copies of sessions would outlive a logout in another worker.
     assert s["sessions"] == "django.contrib.sessions.backends.db"
+    assert s["user_cache"] is False
 
 
 def test_with_redis_the_cache_and_sessions_are_shared():
@@ -135,6 +137,7 @@ def test_with_redis_the_cache_and_sessions_are_shared():
     assert s["options"]["IGNORE_EXCEPTIONS"] is True
     assert 0 < s["options"]["SOCKET_TIMEOUT"] <= 1
     assert s["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert s["user_cache"] is True
 
 
 def test_the_cache_database_follows_the_brokers_or_is_named():
@@ -332,3 +335,67 @@ def test_a_redis_outage_logs_nobody_out(settings, redis_up, owner, campaign):
     # A logout during the outage ends the session in the database.
     client.post(reverse("logout"))
     assert not Session.objects.exists()
+
+
+# ---- the logged-in user ----------------------------------------------------------
+
+
+def _queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_with_sessions_and_user_in_redis_a_page_reads_neither(
+    settings, redis_up, owner, campaign
+):
+    client = Client()
+    assert _log_in(client, owner, "203.0.113.5").status_code == 302
+    url = reverse("campaign_list")
+    settings.USER_CACHE = False
+    client.get(url)
+    from_the_database = _queries_for(client, url)
+    settings.USER_CACHE = True
+    client.get(url)  # the first read fills the cache
+    assert _queries_for(client, url) == from_the_database - 1
+
+
+def test_a_password_change_ends_the_other_sessions_at_once(
+    settings, redis_up, owner, campaign
+):
+    settings.USER_CACHE = True
+    here, there = Client(), Client()
+    for client in (here, there):
+        assert _log_in(client, owner, "203.0.113.5").status_code == 302
+        assert client.get(reverse("campaign_list")).status_code == 200
+    response = there.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-passphrase-2026",
+            "new_password2": "a-new-passphrase-2026",
+        },
+    )
+    assert response.status_code == 302
+    # The cached copy of the user went with the change: the old password's
+    # session is refused, the one that changed it stays.
+    assert here.get(reverse("campaign_list")).status_code == 302
+    assert there.get(reverse("campaign_list")).status_code == 200
+
+
+def test_a_deactivated_user_is_logged_out_at_once(settings, redis_up, owner, campaign):
+    settings.USER_CACHE = True
+    client = Client()
+    assert _log_in(client, owner, "203.0.113.5").status_code == 302
+    assert client.get(reverse("campaign_list")).status_code == 200
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    assert client.get(reverse("campaign_list")).status_code == 302
+
+
+def test_a_per_process_cache_never_holds_the_user(settings, owner, campaign):
+    settings.USER_CACHE = False  # what the settings choose without REDIS_URL
+    client = Client()
+    client.force_login(owner)
+    client.get(reverse("campaign_list"))
+    assert cache.get(backends.user_key(owner.pk)) is None

@@ -21,7 +21,7 @@ from ..teams import switch_team
 
 # Two backends are configured (throttling and the model); a person who just
 # created an account or set a password is logged in with the model backend.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "campaigns.backends.CachedUserBackend"
 ACCOUNT_EXISTS = "There is already an account with this email. Please log in."
 # Password reset emails per typed address, and per client address, an hour.
 RESETS_PER_EMAIL = 3
