@@ -7,4 +7,6 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers
+        # signals connects the receivers; tasks registers the Celery tasks in every
+        # process, so logic modules queue them by name and never import tasks.py.
+        from . import signals, tasks  # noqa: F401

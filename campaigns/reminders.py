@@ -14,6 +14,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from advocacy import celery_app
+
 from . import mail
 from .digests import OPEN, zone
 from .models import (
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # A tactic that went overdue longer ago than this is not announced any more.
 OVERDUE_WINDOW_DAYS = 7
+
+# Registered in every process: CampaignsConfig.ready() imports tasks.py.
+ASSIGNMENT_TASK = "campaigns.tasks.send_assignment_email"
 
 PREFERENCE_OF_KIND = {
     EmailKind.DUE_SOON: "remind_due_soon",
@@ -244,10 +249,11 @@ def queue_assignment_email(tactic, assigned_by):
     tactic_pk = tactic.pk
 
     def enqueue():
-        from .tasks import send_assignment_email
-
         try:
-            send_assignment_email.apply_async(
+            # By name, not import: tasks.py is the outer layer. The project's
+            # own app (not whichever is current), and eager without Redis,
+            # unlike send_task.
+            celery_app.tasks[ASSIGNMENT_TASK].apply_async(
                 (tactic_pk, assignee_id, assigned_by_id, key),
                 # One quick retry, not the default three: the page waits on it.
                 retry_policy={"max_retries": 1, "interval_start": 0.1},

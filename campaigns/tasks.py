@@ -3,6 +3,10 @@ reminders.py, adding retries with exponential backoff on mail server errors.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
+
+This is the outer layer: no other module in campaigns/ imports it (see
+tests/test_layering.py). CampaignsConfig.ready() imports it, so every process
+has these tasks in Celery's registry, where logic can queue one by name.
 """
 
 import logging

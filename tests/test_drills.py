@@ -446,7 +446,7 @@ def test_redis_outage_degrades_nothing_and_loses_no_email(
     )
     processes.append(worker)
     wait_for(lambda: " ready." in worker.output(), "the worker", logs=[worker])
-    probe = Celery("probe", broker=private_redis.url)
+    probe = Celery("probe", broker=private_redis.url, set_as_current=False)
     try:
         probe.send_task("campaigns.tasks.send_reminders")
         wait_for(
@@ -805,7 +805,7 @@ def test_the_stack_moves_a_card_and_mails_the_digest(
     assert Tactic.objects.get(pk=tactic.pk).status == TacticStatus.IN_PROGRESS
 
     # What beat runs every quarter hour, sent now through the broker.
-    probe = Celery("probe", broker=stack_broker)
+    probe = Celery("probe", broker=stack_broker, set_as_current=False)
     try:
         probe.send_task("campaigns.tasks.schedule_digests")
         wait_for(
@@ -993,7 +993,7 @@ def test_two_servers_share_sessions_boards_limits_and_digests(
     )
     processes.append(worker)
     wait_for(lambda: " ready." in worker.output(), "the worker", 60, [worker])
-    probe = Celery("probe", broker=broker)
+    probe = Celery("probe", broker=broker, set_as_current=False)
     try:
         probe.send_task("campaigns.tasks.schedule_digests")
         command = subprocess.run(

@@ -190,7 +190,7 @@ def broker(redis, postgres):
 @pytest.fixture
 def probe(broker):
     """A bare Celery client that only sends task messages to the broker."""
-    app = Celery("probe", broker=broker)
+    app = Celery("probe", broker=broker, set_as_current=False)
     yield app
     app.close()
 

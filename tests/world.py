@@ -5,6 +5,7 @@ Used by the access test and by the browser walk over every page.
 
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RoutePattern
 
 from campaigns.models import Role
 from tests import factories as f
@@ -48,13 +49,23 @@ OWNER_ONLY = {
 OWNER_READ = {"team_audit", "team_export", "team_delete"}
 
 
-def walk(patterns, namespace=None):
+def walk(patterns, prefix=""):
+    """Every URL pattern, an included one rebuilt on its full route, so that
+    `pattern.pattern.converters` also holds the keywords of its includes
+    (`campaign_pk`, `team_pk`)."""
     for entry in patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue  # Django's admin has its own staff check, tested below.
-            yield from walk(entry.url_patterns, entry.namespace or namespace)
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
+            if prefix:
+                route = RoutePattern(
+                    prefix + str(entry.pattern), name=entry.name, is_endpoint=True
+                )
+                entry = URLPattern(
+                    route, entry.callback, entry.default_args, entry.name
+                )
             yield entry
 
 
