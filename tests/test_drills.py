@@ -616,6 +616,7 @@ def test_postgres_restart_under_load(
     version_before, moved_before = moves_recorded()
 
     results = []  # (monotonic time, kind, status, body)
+    logged_in = []
     stop = threading.Event()
 
     def load(worker):
@@ -625,6 +626,7 @@ def test_postgres_restart_under_load(
             # Recorded (with the server's log) so the checks below report it.
             results.append((time.monotonic(), "login", failed, server.output()))
             return
+        logged_in.append(worker)
         n = worker
         while not stop.is_set():
             pk, home = cards[n % len(cards)]
@@ -649,7 +651,20 @@ def test_postgres_restart_under_load(
     for thread in threads:
         thread.start()
     try:
-        time.sleep(2)
+        # Both threads logged in and moving cards before the outage (logging
+        # in hashes a password, which a busy machine may take seconds over).
+        wait_for(
+            lambda: (
+                (
+                    len(logged_in) == 2
+                    and len([r for r in results if r[2] in (200, 302)]) >= 10
+                )
+                or any(r[1] == "login" for r in results)
+            ),
+            "the load to start",
+            timeout=60,
+            logs=[server],
+        )
         down_at = time.monotonic()
         private_postgres.stop()
         time.sleep(1)
