@@ -1,5 +1,6 @@
 """The parts of the benchmark that run inside Django: preparing the data,
-counting queries per page, and building the weekly digests.
+counting queries per page, and building the weekly digests; and the growth
+section's steps (bench/growth.py), whose digests go through digest() below.
 
 Run by bench/run.py as `python bench/measure.py <step>` with the benchmark's
 environment; prints one JSON object.
@@ -10,6 +11,7 @@ import json
 import multiprocessing
 import os
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -28,6 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import growth  # noqa: E402
 from campaigns import board as board_logic  # noqa: E402
 from campaigns import digests  # noqa: E402
 from campaigns.models import (  # noqa: E402
@@ -179,22 +182,28 @@ def _digest_chunk(args):
                 email = digests.render(one, cache)
                 sent += 1
                 size += len(email.html) + len(email.text)
+    count = len(queries)
+    # Counting keeps each statement's SQL in the connection's log (up to
+    # 9,000 of them), which no worker does: dropped so the peak is the app's.
+    connection.queries_log.clear()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return built, sent, size, len(queries), peak
+    return built, sent, size, count, peak
 
 
-def digest():
-    """The weekly digest of every scale user, in the scheduler's chunks.
+def digest(ids=None):
+    """The weekly digest of every scale user (or of the people `ids`), in the
+    scheduler's chunks.
 
     BENCH_DIGEST_PROCESSES=n runs the chunks on n processes, as a Celery
     worker with n pool processes does; 1 runs them one after another here.
     Nothing is sent or claimed.
     """
-    ids = list(
-        User.objects.filter(email__endswith="@scale.example")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    if ids is None:
+        ids = list(
+            User.objects.filter(email__endswith="@scale.example")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     now = timezone.now()
     jobs = [(chunk, now) for chunk in digests.chunks(ids)]
     processes = int(os.environ.get("BENCH_DIGEST_PROCESSES", "1"))
@@ -230,6 +239,38 @@ def digest():
     return result
 
 
+def growth_digest():
+    """The digests of the first BENCH_GROWTH_PEOPLE growth people, one
+    process, by digest() above: the median of a few runs after a warm-up of
+    one small chunk, and this process's peak memory (a fresh process per
+    size, so the peak is that size's)."""
+    size = int(os.environ["BENCH_GROWTH_PEOPLE"])
+    ids = growth.digest_people(size)
+    assert len(ids) == size, (len(ids), size)
+    digest(ids[:50])  # templates compiled, URLs resolved
+    start_mb = growth.rss_mb()
+    reps = growth.DIGEST_REPS[size]
+    runs = [digest(ids) for _ in range(reps)]
+    seconds = statistics.median(run["digest_s"] for run in runs)
+    return {
+        "size": size,
+        "total_ms": round(seconds * 1000, 1),
+        "per_item_us": round(seconds * 1e6 / size, 1),
+        "queries": runs[0]["digest_queries"],
+        "reps": reps,
+        "emails": runs[0]["digest_emails"],
+        "peak_mb": growth.rss_mb(),
+        "start_mb": start_mb,
+    }
+
+
 if __name__ == "__main__":
-    step = {"prepare": prepare, "queries": queries, "digest": digest}[sys.argv[1]]
-    print(json.dumps(step()))
+    steps = {
+        "prepare": prepare,
+        "queries": queries,
+        "digest": digest,
+        "growth_seed": growth.seed,
+        "growth_pages": growth.pages,
+        "growth_digest": growth_digest,
+    }
+    print(json.dumps(steps[sys.argv[1]]()))

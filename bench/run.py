@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`: the app under gunicorn with production settings on
 PostgreSQL, driven on loopback with wrk, plus the weekly digests for 10,000
-people. Prints a table and writes bench/results.json.
+people, and last the growth section (bench/growth.py: pages and digests at
+three sizes each, in-process). Prints the tables and writes bench/results.json.
 
 Every page is compared with the floor, a view that does nothing behind the
 same server and middleware (bench/urls.py), so the targets are ratios that
@@ -61,6 +62,69 @@ TARGETS = {
         lambda r: r["digest_queries_per_user"] < 0.02,
     ),
     "digest_peak_mb": ("digests < 150 MB", lambda r: r["digest_peak_mb"] < 150),
+}
+
+
+# The growth section (bench/growth.py): each row at three sizes; the checks
+# are ratios between sizes, apart from the 5,000-card board's second.
+GROWTH_ROWS = [
+    # (key, label, what the size counts)
+    ("board", "board", "cards"),
+    ("digest", "digests", "people"),
+    ("overview", "campaign overview", "activities"),
+    ("audit", "team audit log", "activities"),
+    ("list", "campaign list", "campaigns"),
+]
+
+
+def _growth_ratio(rows, field, a=0, b=-1):
+    return rows[b][field] / rows[a][field]
+
+
+GROWTH_CHECKS = {
+    # key: (description, value, format, test); None as the test: no target.
+    "board_largest_s": (
+        "board of {board[2]} cards < 1 s",
+        lambda g: g["board"][-1]["total_ms"] / 1000,
+        "{:.2f} s",
+        lambda v: v < 1,
+    ),
+    "board_per_card": (
+        "board per card, {board[2]} vs {board[1]} cards ≤ 2×",
+        lambda g: _growth_ratio(g["board"], "per_item_us", 1),
+        "{:.2f}×",
+        lambda v: v <= 2,
+    ),
+    "digest_per_person": (
+        "digests per person, {digest[2]} vs {digest[0]} people ≤ 1.5× (flat)",
+        lambda g: _growth_ratio(g["digest"], "per_item_us"),
+        "{:.2f}×",
+        lambda v: v <= 1.5,
+    ),
+    "digest_peak_mb": (
+        "digests peak memory, {digest[2]} vs {digest[0]} people ≤ 1.5× (flat)",
+        lambda g: _growth_ratio(g["digest"], "peak_mb"),
+        "{:.2f}×",
+        lambda v: v <= 1.5,
+    ),
+    "overview": (
+        "campaign overview, {overview[2]} vs {overview[0]} activities ≤ 2×",
+        lambda g: _growth_ratio(g["overview"], "total_ms"),
+        "{:.2f}×",
+        lambda v: v <= 2,
+    ),
+    "audit": (
+        "team audit log, {audit[2]} vs {audit[0]} activities ≤ 2×",
+        lambda g: _growth_ratio(g["audit"], "total_ms"),
+        "{:.2f}×",
+        lambda v: v <= 2,
+    ),
+    "list_per_campaign": (
+        "campaign list per campaign, {list[2]} vs {list[1]} campaigns (no target)",
+        lambda g: _growth_ratio(g["list"], "per_item_us", 1),
+        "{:.2f}×",
+        None,
+    ),
 }
 
 
@@ -362,6 +426,8 @@ def table(results):
         lines.append(
             f"| {label} | {'holds' if results['targets'][key] else 'MISSED'} |"
         )
+    if "growth" in results:
+        lines += ["", *growth_table(results["growth"])]
     m = results["machine"]
     lines += [
         "",
@@ -371,6 +437,56 @@ def table(results):
         f"sessions and users cached: {results['cache']}.",
     ]
     return "\n".join(lines)
+
+
+def growth_table(growth):
+    rows = growth["rows"]
+    lines = [
+        "| growth | size | total ms | per item µs | queries | peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label, unit in GROWTH_ROWS:
+        for row in rows[key]:
+            lines.append(
+                f"| {label} | {row['size']:,} {unit} | {row['total_ms']} "
+                f"| {row['per_item_us']} | {row['queries']} "
+                f"| {row.get('peak_mb', '—')} |"
+            )
+    sizes = {key: [f"{r['size']:,}" for r in rows[key]] for key, _, _ in GROWTH_ROWS}
+    lines += ["", "| growth check | measured | result |", "| --- | ---: | --- |"]
+    for key, (label, _, fmt, test) in GROWTH_CHECKS.items():
+        value = growth["values"][key]
+        result = "—" if test is None else "holds" if growth["checks"][key] else "MISSED"
+        lines.append(f"| {label.format(**sizes)} | {fmt.format(value)} | {result} |")
+    return lines
+
+
+def run_growth(env):
+    """Seeds the growth teams (once; bench/growth.py), then times the pages
+    in one process and the digests in a fresh process per size."""
+    seeded = measure(env, "growth_seed")
+    say("growth: board, overview, audit log and campaign list at three sizes")
+    rows = measure(env, "growth_pages")
+    rows["digest"] = []
+    for size in seeded["digest_sizes"]:
+        say(f"growth: digests of {size:,} people")
+        rows["digest"].append(
+            measure(env, "growth_digest", BENCH_GROWTH_PEOPLE=str(size))
+        )
+    values = {
+        key: round(value(rows), 3) for key, (_, value, _, _) in GROWTH_CHECKS.items()
+    }
+    checks = {
+        key: bool(test(values[key]))
+        for key, (_, _, _, test) in GROWTH_CHECKS.items()
+        if test is not None
+    }
+    return {
+        "rows": rows,
+        "values": values,
+        "checks": checks,
+        "seed_s": seeded["growth_seed_s"],
+    }
 
 
 def update_readme(text):
@@ -456,6 +572,10 @@ def main():
     results["digest_serial_s"] = serial["digest_s"]
     traced = measure(env, "digest", BENCH_DIGEST_PROCESSES="1", BENCH_TRACE="1")
     results["digest_traced_peak_mb"] = traced["digest_traced_peak_mb"]
+
+    # Last, so its data and load touch none of the measurements above.
+    say("growth: seeding its own teams (once) and this week's digest history")
+    results["growth"] = run_growth(env)
 
     floor = results["floor_rps"]
     results["floor_user_ratio"] = round(results["floor_user_rps"] / floor, 4)
