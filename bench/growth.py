@@ -60,6 +60,23 @@ def say(message):
 # ---- seeding ---------------------------------------------------------------
 
 
+def week_of_moves(rows, now):
+    """A week of finished tactics, what digests report: every fourth of the
+    (pk, campaign_id, title, assignee_id) rows moved to Done, spread over the
+    last 150 hours."""
+    for n, (pk, campaign_id, title, assignee_id) in enumerate(rows):
+        if n % 4 == 0:
+            yield Activity(
+                campaign_id=campaign_id,
+                actor_id=assignee_id,
+                verb=Activity.Verb.TACTIC_MOVED,
+                summary=f"Moved “{title}” to Done",
+                tactic_id=pk,
+                data={"from": "in_progress", "to": "done", "position": 0},
+                created_at=now - datetime.timedelta(hours=n % 150),
+            )
+
+
 def _users(emails, names):
     """Bulk-creates the missing ones (one shared hash, as seed_demo does);
     returns {email: id}."""
@@ -322,22 +339,7 @@ def refresh_digest_week(today, now):
         rows = tactics.order_by("pk").values_list(
             "pk", "campaign_id", "title", "assignee_id"
         )
-        _bulk(
-            Activity,
-            (
-                Activity(
-                    campaign_id=campaign_id,
-                    actor_id=assignee_id,
-                    verb=Activity.Verb.TACTIC_MOVED,
-                    summary=f"Moved “{title}” to Done",
-                    tactic_id=pk,
-                    data={"from": "in_progress", "to": "done", "position": 0},
-                    created_at=now - datetime.timedelta(hours=n % 150),
-                )
-                for n, (pk, campaign_id, title, assignee_id) in enumerate(rows)
-                if n % 4 == 0
-            ),
-        )
+        _bulk(Activity, week_of_moves(rows, now))
 
 
 def seed():

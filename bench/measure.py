@@ -6,7 +6,6 @@ Run by bench/run.py as `python bench/measure.py <step>` with the benchmark's
 environment; prints one JSON object.
 """
 
-import datetime
 import json
 import multiprocessing
 import os
@@ -63,25 +62,11 @@ def prepare():
     if not Activity.objects.filter(
         campaign__name__startswith="Scale campaign"
     ).exists():
-        rows = []
         tactics = Tactic.objects.filter(campaign__name__startswith="Scale campaign")
-        for n, (pk, campaign_id, title, assignee_id) in enumerate(
-            tactics.values_list("pk", "campaign_id", "title", "assignee_id")[:20000]
-        ):
-            if n % 4:
-                continue
-            rows.append(
-                Activity(
-                    campaign_id=campaign_id,
-                    actor_id=assignee_id,
-                    verb=Activity.Verb.TACTIC_MOVED,
-                    summary=f"Moved “{title}” to Done",
-                    tactic_id=pk,
-                    data={"from": "in_progress", "to": "done", "position": 0},
-                    created_at=now - datetime.timedelta(hours=n % 150),
-                )
-            )
-        Activity.objects.bulk_create(rows, batch_size=2000)
+        rows = tactics.values_list("pk", "campaign_id", "title", "assignee_id")
+        Activity.objects.bulk_create(
+            growth.week_of_moves(rows[:20000], now), batch_size=2000
+        )
     cards = []
     for i, status in enumerate(OPEN_COLUMNS):
         other = OPEN_COLUMNS[(i + 1) % len(OPEN_COLUMNS)]
