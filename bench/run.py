@@ -133,6 +133,7 @@ def say(message):
 
 
 def environment(port):
+    redis = redis_answers()
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -143,8 +144,8 @@ def environment(port):
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         DATABASE_URL=DATABASE_URL,
-        REDIS_URL=REDIS_URL if redis_answers() else "",
-        REDIS_CACHE_URL=REDIS_CACHE_URL if redis_answers() else "",
+        REDIS_URL=REDIS_URL if redis else "",
+        REDIS_CACHE_URL=REDIS_CACHE_URL if redis else "",
         EMAIL_URL="consolemail://",
         LOG_LEVEL="WARNING",
         SITE_URL=f"http://127.0.0.1:{port}",

@@ -399,3 +399,16 @@ def test_a_per_process_cache_never_holds_the_user(settings, owner, campaign):
     client.force_login(owner)
     client.get(reverse("campaign_list"))
     assert cache.get(backends.user_key(owner.pk)) is None
+
+
+def test_a_copy_read_before_a_change_is_not_used_after_it(settings, redis_up, owner):
+    """Another server read the user just before a password change and stores
+    its copy just after: the next request still gets the new password."""
+    settings.USER_CACHE = True
+    read_before = type(owner).objects.get(pk=owner.pk)
+    generation_then = cache.get(backends._generation_key(owner.pk), "")
+    owner.set_password("a-new-passphrase-2026")
+    owner.save()
+    cache.set(backends.user_key(owner.pk), (generation_then, read_before), 300)
+    user = backends.CachedUserBackend().get_user(owner.pk)
+    assert user.password == owner.password != read_before.password

@@ -19,9 +19,9 @@ from ..forms.accounts import PASSWORD_HELP, LoginForm, NewAccountForm, SignupFor
 from ..models import Membership, User
 from ..teams import switch_team
 
-# Two backends are configured (throttling and the model); a person who just
-# created an account or set a password is logged in with the model backend.
-MODEL_BACKEND = "campaigns.backends.CachedUserBackend"
+# Two backends are configured (throttling and passwords); a person who just
+# created an account or set a password is logged in with the password one.
+PASSWORD_BACKEND = "campaigns.backends.CachedUserBackend"
 ACCOUNT_EXISTS = "There is already an account with this email. Please log in."
 # Password reset emails per typed address, and per client address, an hour.
 RESETS_PER_EMAIL = 3
@@ -50,7 +50,7 @@ def signup(request):
             # The same address signed up a moment ago (a double submit).
             form.add_error("email", ACCOUNT_EXISTS)
         else:
-            login(request, user, backend=MODEL_BACKEND)
+            login(request, user, backend=PASSWORD_BACKEND)
             switch_team(request, membership)
             messages.success(
                 request, f"Welcome, {user.get_short_name()}. Your team is ready."
@@ -191,7 +191,7 @@ def _join(request, invitation, user):
 
 def _welcome(request, user, membership, joined):
     if request.user != user:
-        login(request, user, backend=MODEL_BACKEND)
+        login(request, user, backend=PASSWORD_BACKEND)
     switch_team(request, membership)
     team = membership.team.name
     if joined:
