@@ -4,8 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +24,7 @@ from tests.factories import (
     TacticFactory,
     UserFactory,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,6 @@ def field_error(html, name):
         rf'<ul class="errorlist" id="id_{name}_error"><li>(.*?)</li>', html, re.S
     )
     return match and match.group(1)
-
-
-def count_queries(client, url):
-    # A first request settles the session (current team); measure the next.
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def campaign_data(lead, **overrides):
@@ -130,6 +120,29 @@ def test_list_query_count_does_not_grow(client_for, owner, team):
         _fill_campaign(CampaignFactory(team=team, lead=UserFactory()), 3)
     large = count_queries(client, reverse("campaign_list"))
     assert small == large
+
+
+def test_list_pages_a_long_history(client_for, owner, team):
+    from campaigns.views.campaigns import CAMPAIGNS_PAGE_SIZE
+
+    names = [f"Campaign {n:03}" for n in range(CAMPAIGNS_PAGE_SIZE + 5)]
+    for name in names:
+        CampaignFactory(team=team, lead=owner, name=name)
+    client = client_for(owner)
+    url = reverse("campaign_list")
+
+    def shown(html):
+        return re.findall(r'<h2><a href="[^"]+">(Campaign \d+)</a></h2>', html)
+
+    first = client.get(url).text
+    assert shown(first) == names[:CAMPAIGNS_PAGE_SIZE]
+    assert "Page 1 of 2" in first
+    assert 'href="?page=2" rel="next"' in first
+    second = client.get(url, {"page": 2}).text
+    assert shown(second) == names[CAMPAIGNS_PAGE_SIZE:]
+    # Out of range or not a number: the nearest real page, never an error.
+    assert shown(client.get(url, {"page": 99}).text) == names[CAMPAIGNS_PAGE_SIZE:]
+    assert shown(client.get(url, {"page": "x"}).text) == names[:CAMPAIGNS_PAGE_SIZE]
 
 
 # ---- create and edit ---------------------------------------------------

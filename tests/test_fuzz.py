@@ -51,6 +51,8 @@ numbers = st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.sampled
     ["-1", "0", "1", "2147483648", "9223372036854775808", "1e9", "1.5", "NaN", "٣"]
 )
 dates = st.dates().map(str) | st.sampled_from(["2026-02-30", "0000-01-01", "tomorrow"])
+# Audit log page links: microseconds since 1970, a dash, a row id.
+cursors = st.builds("{}-{}".format, st.integers(), st.integers())
 
 
 def field(*choices):
@@ -319,7 +321,8 @@ def test_filters_and_owner_tools(fuzz, data):
                 "person": data.draw(field(foreign)),
                 "since": data.draw(field(dates)),
                 "until": data.draw(field(dates)),
-                "page": data.draw(field()),
+                "before": data.draw(field(cursors)),
+                "after": data.draw(field(cursors)),
             }.items()
             if v is not None
         },

@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaigns.models import Activity, Stakeholder, Stance, StanceChange, TacticStatus
 from campaigns.playbook import get_entry
 from tests import factories as f
+from tests.queries import count_queries
 from tests.test_access import World, all_patterns
 
 INSIGHT_URLS = {
@@ -66,13 +67,6 @@ def populate(campaign, size, lead):
             twin = f.InfluencerFactory(campaign=campaign, name=s.name)
             f.InfluenceFactory(influencer=twin, stakeholder=people[i - 1])
     return people
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("name", READ_PAGES)

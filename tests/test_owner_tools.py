@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.apps import apps
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import Activity, Campaign, Membership, Role, Tactic, Team
 from tests import factories as f
+from tests.queries import count_queries
 from tests.world import World, row_counts
 
 
@@ -73,23 +75,137 @@ def test_audit_log_filters(client_for, world):
     assert "Select a valid choice" in response.text
 
 
-def test_audit_log_pages_in_bounded_queries(
-    client_for, world, django_assert_max_num_queries
-):
+def _audit_rows(html):
+    return re.findall(r"<td><span class=\"badge\">[^<]*</span> ([^<]*)</td>", html)
+
+
+def _link(html, rel):
+    found = re.search(rf'<a href="\?([^"]*)" rel="{rel}">', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_audit_log_pages_newest_first_through_every_row_once(client_for, world):
+    campaign = world.objects["campaign"]
+    other = f.CampaignFactory(team=world.team, name="Second front")
+    now = timezone.now()
+    # 120 rows, some sharing a timestamp, across two campaigns.
+    Activity.objects.bulk_create(
+        Activity(
+            campaign=campaign if n % 3 else other,
+            actor=world.owner,
+            verb="tactic_moved",
+            summary=f"row {n}",
+            created_at=now - datetime.timedelta(minutes=n // 2),
+        )
+        for n in range(120)
+    )
+    expected = [
+        a.summary
+        for a in Activity.objects.filter(team=world.team).order_by("-created_at", "-pk")
+    ]
+    owner = client_for(world.owner)
+    url = reverse("team_audit", args=[world.team.pk])
+    seen, pages, query = [], [], ""
+    while True:
+        html = owner.get(f"{url}?{query}").text
+        pages.append(html)
+        seen += _audit_rows(html)
+        query = _link(html, "next")
+        if not query:
+            break
+    assert seen == expected  # 120 rows and the team's own "created" rows
+    assert [len(_audit_rows(p)) for p in pages] == [50, 50, len(expected) - 100]
+    assert f"{len(expected)} in all" in pages[0]
+    # Newer from the last page comes back to the middle one, then the first.
+    middle = owner.get(f"{url}?{_link(pages[-1], 'prev')}").text
+    assert _audit_rows(middle) == expected[50:100]
+    first = owner.get(f"{url}?{_link(middle, 'prev')}").text
+    assert _audit_rows(first) == expected[:50]
+    assert _link(first, "prev") is None
+
+
+def test_audit_log_cursor_keeps_filters_and_refuses_forged_links(client_for, world):
     campaign = world.objects["campaign"]
     Activity.objects.bulk_create(
-        Activity(campaign=campaign, actor=world.owner, verb="tactic_moved", summary=n)
-        for n in map(str, range(120))
+        Activity(
+            campaign=campaign, actor=world.member, verb=verb, summary=f"{verb} {n}"
+        )
+        for n in range(60)
+        for verb in ("tactic_moved", "tactic_commented")
     )
     owner = client_for(world.owner)
     url = reverse("team_audit", args=[world.team.pk])
-    with django_assert_max_num_queries(12):
-        first = owner.get(url)
-    assert first.text.count("<tr>") == 51  # a header row and 50 entries
-    assert "Page 1 of 3" in first.text
-    last = owner.get(url, {"page": 3})
-    assert "Page 3 of 3" in last.text
-    assert owner.get(url, {"page": "999"}).status_code == 200
+    html = owner.get(url, {"verb": "tactic_commented"}).text
+    older = _link(html, "next")
+    assert "verb=tactic_commented" in older
+    rest = _audit_rows(owner.get(f"{url}?{older}").text)
+    assert len(rest) == 10
+    assert all(row.startswith("tactic_commented") for row in rest)
+    for forged in ("x", "1-2-3", "99999999999999999999999-1", "-"):
+        response = owner.get(url, {"before": forged})
+        assert response.status_code == 400
+        assert "That page link is not valid" in response.text
+        assert len(_audit_rows(response.text)) == 50
+    # A link from beyond the oldest row: nothing there, and a way back.
+    response = owner.get(url, {"before": "0-0"})
+    assert response.status_code == 200
+    assert "this far back" in response.text
+
+
+def test_audit_log_counts_only_up_to_a_cap(client_for, world, monkeypatch):
+    from campaigns import keyset
+
+    monkeypatch.setattr(keyset, "COUNT_CAP", 30)
+    monkeypatch.setattr(keyset.Page, "count_cap", 30)
+    Activity.objects.bulk_create(
+        Activity(campaign=world.objects["campaign"], verb="tactic_moved", summary=n)
+        for n in map(str, range(40))
+    )
+    html = client_for(world.owner).get(reverse("team_audit", args=[world.team.pk]))
+    assert "More than 30 in all" in html.text
+
+
+def test_audit_log_page_queries_stay_flat_as_history_grows(client_for, world):
+    campaign = world.objects["campaign"]
+    owner = client_for(world.owner)
+    url = reverse("team_audit", args=[world.team.pk])
+
+    def add(count):
+        Activity.objects.bulk_create(
+            Activity(
+                campaign=campaign,
+                actor=f.UserFactory(),
+                verb="tactic_moved",
+                summary=str(n),
+            )
+            for n in range(count)
+        )
+
+    add(60)
+    small = count_queries(owner, url)
+    older = _link(owner.get(url).text, "next")
+    small_older = count_queries(owner, f"{url}?{older}")
+    add(300)
+    assert count_queries(owner, url) == small
+    older = _link(owner.get(url).text, "next")
+    assert count_queries(owner, f"{url}?{older}") == small_older
+    assert small <= 12
+
+
+def test_audit_log_who_lists_members_and_former_actors_once(client_for, world):
+    gone = f.UserFactory(name="Left Last Year")
+    stranger = f.UserFactory(name="Never Here")
+    campaign = world.objects["campaign"]
+    for _ in range(3):
+        f.ActivityFactory(campaign=campaign, actor=gone)
+        f.ActivityFactory(campaign=campaign, actor=world.member)
+    f.ActivityFactory(campaign=world.foreign["campaign"], actor=stranger)
+    html = client_for(world.owner).get(reverse("team_audit", args=[world.team.pk]))
+    options = re.findall(r'<option value="(\d+)"', html.text.split('name="person"')[1])
+    assert str(gone.pk) in options
+    assert str(world.member.pk) in options
+    assert str(stranger.pk) not in options
+    assert len(options) == len(set(options))
 
 
 def test_members_and_viewers_cannot_see_the_audit_log(client_for, world):

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import Activity, Stakeholder, Stance, StanceChange
@@ -17,6 +16,7 @@ from tests.factories import (
     TacticFactory,
     UserFactory,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,6 @@ def field_error(html, name):
         rf'<ul class="errorlist" id="id_{name}_error"><li>(.*?)</li>', html, re.S
     )
     return match and match.group(1)
-
-
-def count_queries(client, url):
-    client.get(url)  # settles the session first
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """Forms for the owners' tools: filtering the audit log, confirming that a
 team is to be deleted."""
 
+import datetime
+
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from ..models import Activity, Campaign, User
 from .accounts import PlainLabels
@@ -29,7 +32,7 @@ class AuditFilterForm(PlainLabels, forms.Form):
             "pk", "name"
         )
         # People who ever acted in the team's campaigns, present members or not.
-        actors = Activity.objects.filter(campaign__team=team).values("actor_id")
+        actors = Activity.objects.actor_ids(team)
         self.fields["person"].queryset = (
             User.objects.filter(Q(memberships__team=team) | Q(pk__in=actors))
             .distinct()
@@ -55,11 +58,22 @@ class AuditFilterForm(PlainLabels, forms.Form):
             activities = activities.filter(verb=data["verb"])
         if data["person"]:
             activities = activities.filter(actor=data["person"])
-        if data["since"]:
-            activities = activities.filter(created_at__date__gte=data["since"])
-        if data["until"]:
-            activities = activities.filter(created_at__date__lte=data["until"])
+        # Whole days in the site's time zone, as bounds the index can use.
+        # Dates far outside any history bound nothing (and cannot overflow).
+        if data["since"] and data["since"] > EARLIEST:
+            activities = activities.filter(created_at__gte=_day_start(data["since"]))
+        if data["until"] and data["until"] < LATEST:
+            next_day = data["until"] + datetime.timedelta(days=1)
+            activities = activities.filter(created_at__lt=_day_start(next_day))
         return activities
+
+
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(9000, 1, 1)
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class DeleteTeamForm(PlainLabels, forms.Form):

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -69,6 +70,10 @@ def _count(model, **filters):
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+# A page of campaign cards: a team's history can hold hundreds of campaigns.
+CAMPAIGNS_PAGE_SIZE = 24
+
+
 def campaigns_with_counts(team):
     return (
         Campaign.objects.filter(team=team)
@@ -97,7 +102,9 @@ def campaign_list(request):
         {
             "nav": "campaigns",
             "membership": membership,
-            "campaigns": campaigns_with_counts(membership.team),
+            "page": Paginator(
+                campaigns_with_counts(membership.team), CAMPAIGNS_PAGE_SIZE
+            ).get_page(request.GET.get("page")),
             "can_write": membership.can_write,
             "today": timezone.localdate(),
         },

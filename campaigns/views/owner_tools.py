@@ -9,14 +9,13 @@ the same changes where they happen, on the campaign pages and in digests.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .. import people
+from .. import keyset, people
 from ..access import get_membership
 from ..forms.owner_tools import AuditFilterForm, DeleteTeamForm
 from ..models import Activity, Campaign, Membership, Tactic
@@ -38,13 +37,19 @@ def team_audit(request, team_pk):
     if wrong := _only(request, "GET"):
         return wrong
     team = membership.team
-    form = AuditFilterForm(request.GET or None, team=team)
-    activities = form.filter(
-        Activity.objects.filter(campaign__team=team).select_related("campaign", "actor")
-    )
-    page = Paginator(activities, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    before, after = query.pop("before", [None])[-1], query.pop("after", [None])[-1]
+    form = AuditFilterForm(query or None, team=team)
+    activities = form.filter(
+        Activity.objects.filter(team=team).select_related("campaign", "actor")
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    try:
+        page = keyset.page(activities, size=AUDIT_PAGE_SIZE, before=before, after=after)
+    except keyset.BadCursor:
+        # A mangled page link: say so, and show the newest page.
+        messages.error(request, "That page link is not valid; here are the newest.")
+        page, status = keyset.page(activities, size=AUDIT_PAGE_SIZE), 400
     return render(
         request,
         "teams/audit.html",
@@ -55,7 +60,7 @@ def team_audit(request, team_pk):
             "page": page,
             "filter_query": query.urlencode(),
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=status,
     )
 
 
