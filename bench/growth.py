@@ -14,7 +14,6 @@ import statistics
 import sys
 import time
 
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
@@ -22,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench import bulk
 from campaigns.models import (
     Activity,
     Campaign,
@@ -37,7 +37,7 @@ from campaigns.teams import SESSION_KEY
 DOMAIN = "growth.example"
 OWNER = f"growth-owner@{DOMAIN}"
 PASSWORD = "growth-campaign-2026"
-BATCH = 2000
+BATCH = bulk.BATCH
 BOARD_SIZES = (50, 500, 5_000)  # cards on one board
 DIGEST_SIZES = (1_000, 10_000, 50_000)  # people
 ACTIVITY_SIZES = (100, 10_000, 100_000)  # activities of one campaign and team
@@ -77,22 +77,6 @@ def week_of_moves(rows, now):
             )
 
 
-def _users(emails, names):
-    """Bulk-creates the missing ones (one shared hash, as seed_demo does);
-    returns {email: id}."""
-    existing = set(
-        User.objects.filter(email__in=emails).values_list("email", flat=True)
-    )
-    missing = [(e, n) for e, n in zip(emails, names, strict=True) if e not in existing]
-    if missing:
-        password = make_password(PASSWORD)
-        User.objects.bulk_create(
-            [User(email=e, name=n, password=password) for e, n in missing],
-            batch_size=BATCH,
-        )
-    return dict(User.objects.filter(email__in=emails).values_list("email", "id"))
-
-
 def _team(name, members):
     """A team with `members` [(user id, role)]; returns it."""
     team = Team.objects.create(name=name)
@@ -101,34 +85,6 @@ def _team(name, members):
         batch_size=BATCH,
     )
     return team
-
-
-def _tactics(campaign_id, count, people, today, now):
-    """Laid out as seed_demo's scale tactics: tactic i in column i mod 5 at
-    position i div 5, due dates spread around today."""
-    columns = TacticStatus.values
-    closed = (TacticStatus.DONE, TacticStatus.DIDNT_WORK)
-    for i in range(count):
-        status = columns[i % len(columns)]
-        yield Tactic(
-            campaign_id=campaign_id,
-            title=f"Tactic {i + 1}",
-            status=status,
-            position=i // len(columns),
-            assignee_id=people[i % len(people)],
-            due_on=None if i % 7 == 6 else today + datetime.timedelta(i % 60 - 20),
-            completed_at=now if status in closed else None,
-        )
-
-
-def _bulk(model, rows):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            model.objects.bulk_create(batch)
-            batch = []
-    model.objects.bulk_create(batch)
 
 
 def _campaign(team, name, lead_id, today):
@@ -145,7 +101,7 @@ def seed_owner():
     """The growth owner (who reads every page) and nine teammates."""
     emails = [OWNER] + [f"growth-member-{n}@{DOMAIN}" for n in range(1, 10)]
     names = ["Growth Owner"] + [f"Growth Member {n}" for n in range(1, 10)]
-    ids = _users(emails, names)
+    ids = bulk.create_users(emails, names, PASSWORD)
     return [ids[e] for e in emails]
 
 
@@ -162,7 +118,7 @@ def seed_board(people, today, now):
                 members += [(p, Role.MEMBER) for p in people[1:]]
                 team = _team("Growth board team", members)
             campaign = _campaign(team, name, people[0], today)
-            _bulk(Tactic, _tactics(campaign.pk, size, people, today, now))
+            bulk.insert(Tactic, bulk.tactic_rows(campaign.pk, size, people, today, now))
         say(f"seeded {name}")
 
 
@@ -187,7 +143,9 @@ def seed_activity(people, today, now):
                 members += [(p, Role.MEMBER) for p in people[1:]]
                 team = _team(team_name, members)
                 campaign = _campaign(team, name, people[0], today)
-                _bulk(Tactic, _tactics(campaign.pk, 20, people, today, now))
+                bulk.insert(
+                    Tactic, bulk.tactic_rows(campaign.pk, 20, people, today, now)
+                )
             campaign.activities.all().delete()
             tactics = list(campaign.tactics.values_list("pk", "title"))
 
@@ -205,7 +163,7 @@ def seed_activity(people, today, now):
                         created_at=now - datetime.timedelta(minutes=n),
                     )
 
-            _bulk(Activity, rows())
+            bulk.insert(Activity, rows())
         say(f"seeded {name}: {size} activities")
 
 
@@ -232,12 +190,12 @@ def seed_lists(people, today, now):
                 ],
                 batch_size=BATCH,
             )
-            _bulk(
+            bulk.insert(
                 Tactic,
                 (
                     tactic
                     for pk in team.campaigns.values_list("pk", flat=True)
-                    for tactic in _tactics(pk, LIST_TACTICS, people, today, now)
+                    for tactic in bulk.tactic_rows(pk, LIST_TACTICS, people, today, now)
                 ),
             )
         say(f"seeded {team_name}: {size} campaigns")
@@ -260,7 +218,8 @@ def seed_digest_people(today, now):
         # All or nothing: an interrupted seed is started again.
         _digest_teams().delete()
         emails = [f"person{n}@{DOMAIN}" for n in range(1, people + 1)]
-        ids = _users(emails, [f"Growth Person {n}" for n in range(1, people + 1)])
+        names = [f"Growth Person {n}" for n in range(1, people + 1)]
+        ids = bulk.create_users(emails, names, PASSWORD)
         Team.objects.bulk_create(
             [Team(name=f"Growth digest team {k}") for k in range(1, teams + 1)],
             batch_size=BATCH,
@@ -297,14 +256,14 @@ def seed_digest_people(today, now):
             ],
             batch_size=BATCH,
         )
-        _bulk(
+        bulk.insert(
             Tactic,
             (
                 tactic
                 for pk, team_id in Campaign.objects.filter(
                     team__in=_digest_teams()
                 ).values_list("pk", "team_id")
-                for tactic in _tactics(
+                for tactic in bulk.tactic_rows(
                     pk, TACTICS_PER_CAMPAIGN, writers[team_id], today, now
                 )
             ),
@@ -323,8 +282,8 @@ def refresh_digest_week(today, now):
         tactics.filter(status__in=(TacticStatus.DONE, TacticStatus.DIDNT_WORK)).update(
             completed_at=now
         )
-        # Tactic i ("Tactic i+1") is due as _tactics() set it on the day of
-        # the seed, counted from today.
+        # Tactic i ("Tactic i+1") is due as bulk.tactic_rows() set it on the day
+        # of the seed, counted from today.
         index = "(split_part(title, ' ', 2)::int - 1)"
         with connection.cursor() as cursor:
             cursor.execute(
@@ -339,7 +298,7 @@ def refresh_digest_week(today, now):
         rows = tactics.order_by("pk").values_list(
             "pk", "campaign_id", "title", "assignee_id"
         )
-        _bulk(Activity, week_of_moves(rows, now))
+        bulk.insert(Activity, week_of_moves(rows, now))
 
 
 def seed():

@@ -42,7 +42,7 @@ CONCURRENCY = 16
 USERS = 10_000
 TACTICS = 500
 USER_EMAIL = "user1@scale.example"
-USER_PASSWORD = "scale-campaign-2026"  # seed_demo's scale password
+USER_PASSWORD = "scale-campaign-2026"  # bench/bulk.py's PASSWORD
 
 TARGETS = {
     # key: (description, test)
@@ -207,6 +207,17 @@ def ensure_database():
 def manage(env, *args):
     subprocess.run(
         [PY, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def seed_bulk(env, *args):
+    """Tops up the scale data (bench/bulk.py) to the counts in `args`."""
+    subprocess.run(
+        [PY, "-m", "bench.bulk", *args],
         cwd=ROOT,
         env=env,
         check=True,
@@ -515,9 +526,8 @@ def main():
     say("migrating and seeding (10,000 people, a campaign with 500 tactics)")
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input")
-    manage(
+    seed_bulk(
         env,
-        "seed_demo",
         "--teams",
         "100",
         "--users",
@@ -528,16 +538,7 @@ def main():
         "20",
     )
     # One more campaign, in the first scale team, with the big board.
-    manage(
-        env,
-        "seed_demo",
-        "--teams",
-        "100",
-        "--campaigns",
-        "201",
-        "--tactics",
-        str(TACTICS),
-    )
+    seed_bulk(env, "--teams", "100", "--campaigns", "201", "--tactics", str(TACTICS))
     data = measure(env, "prepare")
     say(f"board campaign {data['campaign']} has {data['tactics']} tactics")
     queries = measure(env, "queries")

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.test import RequestFactory
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench import bulk
 from campaigns import models, playbook, reports
 from campaigns.management.commands import seed_demo
 from campaigns.objections import open_by_decider
@@ -453,11 +455,18 @@ def test_demo_restores_a_changed_password(demo):
     assert models.Team.objects.filter(name=seed_demo.DEMO_TEAM).count() == 1
 
 
-# ---- scale data ---------------------------------------------------------
+def test_demo_takes_no_bulk_options(db):
+    # The benchmark's bulk data moved to bench/bulk.py.
+    with pytest.raises(CommandError):
+        run("--teams", "3")
 
 
-def test_scale_options_create_the_requested_counts(db, client):
-    output = run("--teams", "3", "--users", "25", "--campaigns", "4", "--tactics", "23")
+# ---- scale data (bench/bulk.py) -------------------------------------------
+
+
+def test_bulk_creates_the_requested_counts(db, client, capsys):
+    bulk.main(["--teams", "3", "--users", "25", "--campaigns", "4", "--tactics", "23"])
+    output = capsys.readouterr().out
     assert models.Team.objects.filter(name__startswith="Scale team ").count() == 3
     scale_users = models.User.objects.filter(email__endswith="@scale.example")
     assert scale_users.count() == 25
@@ -490,23 +499,28 @@ def test_scale_options_create_the_requested_counts(db, client):
     assert client.login(
         request=request,
         email="user1@scale.example",
-        password=seed_demo.SCALE_PASSWORD,
+        password=bulk.PASSWORD,
     )
     # Everyone shares one hash.
     assert scale_users.values("password").distinct().count() == 1
 
 
-def test_scale_run_twice_adds_nothing(db):
-    args = ("--teams", "2", "--users", "10", "--campaigns", "2", "--tactics", "7")
-    run(*args)
+def test_bulk_run_twice_adds_nothing(db):
+    counts_asked = {"teams": 2, "users": 10, "campaigns": 2, "tactics": 7}
+    bulk.seed(**counts_asked)
     first = counts()
-    run(*args)
+    assert bulk.seed(**counts_asked) == {
+        "teams": 2,
+        "users": 10,
+        "new_campaigns": 0,
+        "new_tactics": 0,
+    }
     assert counts() == first
 
 
-def test_scale_tops_up_to_larger_counts(db):
-    run("--teams", "2", "--users", "10")
-    run("--teams", "3", "--users", "15", "--campaigns", "3", "--tactics", "5")
+def test_bulk_tops_up_to_larger_counts(db):
+    bulk.seed(teams=2, users=10)
+    bulk.seed(teams=3, users=15, campaigns=3, tactics=5)
     assert models.User.objects.count() == 15
     assert models.Team.objects.count() == 3
     assert models.Membership.objects.count() == 15
@@ -519,23 +533,25 @@ def test_scale_tops_up_to_larger_counts(db):
     assert models.Tactic.objects.count() == 15
     names = models.Campaign.objects.values_list("name", flat=True)
     assert sorted(names) == [f"Scale campaign {n}" for n in (1, 2, 3)]
-    run("--teams", "5", "--campaigns", "4", "--tactics", "5")
+    bulk.seed(teams=5, campaigns=4, tactics=5)
     assert models.Campaign.objects.count() == 4
     assert models.Tactic.objects.count() == 20
 
 
-def test_scale_rejects_negative_counts(db):
-    from django.core.management.base import CommandError
+def test_bulk_rejects_negative_counts(db, capsys):
+    with pytest.raises(ValueError, match="negative"):
+        bulk.seed(users=-1)
+    with pytest.raises(SystemExit):
+        bulk.main(["--users", "-1"])
+    assert "cannot be negative" in capsys.readouterr().err
+    assert not models.User.objects.exists()
 
-    with pytest.raises(CommandError):
-        run("--users", "-1")
 
-
-def test_scale_writes_in_bulk(db):
+def test_bulk_writes_in_bulk(db):
     """Thousands of rows in a few dozen queries: the cost stays with the
     database, not with round trips (its speed is `make bench`'s concern)."""
     with CaptureQueriesContext(connection) as queries:
-        run("--teams", "20", "--users", "2000", "--campaigns", "40", "--tactics", "50")
+        bulk.seed(teams=20, users=2000, campaigns=40, tactics=50)
     assert models.User.objects.count() == 2000
     assert models.Tactic.objects.count() == 2000
     assert len(queries) < 40, len(queries)

@@ -1,21 +1,19 @@
-"""Fill the database with a realistic demo campaign, or with bulk data.
+"""Fill the database with a realistic demo campaign.
 
-Without options it builds one team working on one campaign, with people on
-every rung of the stance ladder, a busy board, some weeks of history, the
-deciders' objections with the evidence gathered against them, the peer moves
-that evidence cites, and a progress report sent a couple of weeks ago. It is
-safe to run again: an existing demo is left alone, except that a demo made
-before objections and reports existed gets them added once.
+It builds one team working on one campaign, with people on every rung of the
+stance ladder, a busy board, some weeks of history, the deciders' objections
+with the evidence gathered against them, the peer moves that evidence cites,
+and a progress report sent a couple of weeks ago. It is safe to run again: an
+existing demo is left alone, except that a demo made before objections and
+reports existed gets them added once.
 
-With --teams/--users/--campaigns/--tactics it generates large amounts of
-plain data quickly, for load and query-count checks.
+The benchmark's bulk data is made by bench/bulk.py, not here.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,10 +47,6 @@ DEMO_TEAM = "Riverside Library Trust"
 DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "demo-campaign-2026"
 DEMO_CAMPAIGN = "Pilot a community blog and social channels"
-
-SCALE_DOMAIN = "scale.example"
-SCALE_PASSWORD = "scale-campaign-2026"
-BATCH = 2000
 
 PEOPLE = [
     # email, name, role
@@ -567,42 +561,10 @@ OBJECTIONS = [
 
 
 class Command(BaseCommand):
-    help = (
-        "Create a demo team and campaign (safe to repeat), or with the scale "
-        "options large amounts of data for benchmarks."
-    )
+    help = "Create a demo team and campaign (safe to repeat)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--teams", type=int, default=0, help="teams to create")
-        parser.add_argument(
-            "--users",
-            type=int,
-            default=0,
-            help="users in total, spread over the teams",
-        )
-        parser.add_argument(
-            "--campaigns",
-            type=int,
-            default=0,
-            help="campaigns in total, spread over the teams",
-        )
-        parser.add_argument(
-            "--tactics",
-            type=int,
-            default=0,
-            help="tactics per new campaign (with no --campaigns, one per team)",
-        )
-
-    def handle(self, *args, teams, users, campaigns, tactics, **options):
-        counts = (teams, users, campaigns, tactics)
-        if any(n < 0 for n in counts):
-            raise CommandError("Counts cannot be negative.")
-        if any(counts):
-            self.scale(teams, users, campaigns, tactics)
-        else:
-            self.demo()
-
-    # ---- the demo ------------------------------------------------------
+    def handle(self, *args, **options):
+        self.demo()
 
     def demo(self):
         with transaction.atomic():
@@ -1011,162 +973,3 @@ class Command(BaseCommand):
         if campaign.last_reported_on != end:
             campaign.last_reported_on = end
             campaign.save(update_fields=["last_reported_on", "updated_at"])
-
-    # ---- bulk data -----------------------------------------------------
-
-    def scale(self, teams, users, campaigns, tactics):
-        """Top up numbered scale data to the requested counts.
-
-        Rows are found again by their natural names, so a second run with
-        the same numbers adds nothing.
-        """
-        if tactics and not campaigns:
-            campaigns = max(teams, 1)
-        teams = max(teams, 1)
-        started = timezone.now()
-        with transaction.atomic():
-            team_list = self.scale_teams(teams)
-            user_ids = self.scale_users(users)
-            writers = self.scale_memberships(team_list, user_ids)
-            made = self.scale_campaigns(team_list, campaigns, writers)
-            tactic_count = self.scale_tactics(made, tactics, writers)
-        seconds = (timezone.now() - started).total_seconds()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Scale data ready in {seconds:.1f}s: {len(team_list)} teams, "
-                f"{len(user_ids)} users, {len(made)} new campaigns, "
-                f"{tactic_count} new tactics."
-            )
-        )
-        if user_ids:
-            self.stdout.write(
-                f"Log in as user1@{SCALE_DOMAIN} with password {SCALE_PASSWORD}"
-            )
-
-    def scale_teams(self, count):
-        names = [f"Scale team {n}" for n in range(1, count + 1)]
-        scale_teams = Team.objects.filter(name__startswith="Scale team ")
-        existing = {t.name for t in scale_teams}
-        Team.objects.bulk_create(
-            [Team(name=name) for name in names if name not in existing],
-            batch_size=BATCH,
-        )
-        by_name = {t.name: t for t in scale_teams.all()}
-        return [by_name[name] for name in names]
-
-    def scale_users(self, count):
-        """Emails user1..userN; returns their ids in that order."""
-        existing = set(
-            User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}").values_list(
-                "email", flat=True
-            )
-        )
-        emails = [f"user{n}@{SCALE_DOMAIN}" for n in range(1, count + 1)]
-        missing = [(n, e) for n, e in enumerate(emails, 1) if e not in existing]
-        if missing:
-            # Hashing is deliberately slow, so do it once and share the hash.
-            password = make_password(SCALE_PASSWORD)
-            User.objects.bulk_create(
-                [
-                    User(email=email, name=f"Scale User {n}", password=password)
-                    for n, email in missing
-                ],
-                batch_size=BATCH,
-            )
-        ids = dict(
-            User.objects.filter(email__endswith=f"@{SCALE_DOMAIN}").values_list(
-                "email", "id"
-            )
-        )
-        return [ids[email] for email in emails]
-
-    def scale_memberships(self, team_list, user_ids):
-        """User n joins team n mod teams, unless already in a scale team; a
-        team's first user owns it and every tenth is a viewer. Returns the
-        writers' ids per team id."""
-        scale = Membership.objects.filter(team__name__startswith="Scale team ")
-        placed = set(scale.values_list("user_id", flat=True))
-        owned = set(scale.filter(role=Role.OWNER).values_list("team_id", flat=True))
-        memberships = []
-        for n, user_id in enumerate(user_ids):
-            if user_id in placed:
-                continue
-            team = team_list[n % len(team_list)]
-            if team.pk not in owned:
-                role = Role.OWNER
-                owned.add(team.pk)
-            elif n % 10 == 9:
-                role = Role.VIEWER
-            else:
-                role = Role.MEMBER
-            memberships.append(Membership(team=team, user_id=user_id, role=role))
-        Membership.objects.bulk_create(
-            memberships, batch_size=BATCH, ignore_conflicts=True
-        )
-        writers = {team.pk: [] for team in team_list}
-        for team_id, user_id in (
-            scale.exclude(role=Role.VIEWER)
-            .order_by("pk")
-            .values_list("team_id", "user_id")
-        ):
-            writers.setdefault(team_id, []).append(user_id)
-        return writers
-
-    def scale_campaigns(self, team_list, count, writers):
-        """Campaigns 1..N round-robin over the teams; returns the new ones."""
-        today = timezone.localdate()
-        existing = set(
-            Campaign.objects.filter(
-                team__name__startswith="Scale team ", name__startswith="Scale campaign "
-            ).values_list("name", flat=True)
-        )
-        new = []
-        for n in range(1, count + 1):
-            name = f"Scale campaign {n}"
-            if name in existing:
-                continue
-            team = team_list[(n - 1) % len(team_list)]
-            new.append(
-                Campaign(
-                    team=team,
-                    name=name,
-                    goal="Reach more of the people we serve where they already are.",
-                    lead_id=(writers[team.pk] or [None])[0],
-                    starts_on=today - datetime.timedelta(days=30),
-                )
-            )
-        Campaign.objects.bulk_create(new, batch_size=BATCH)
-        return new
-
-    def scale_tactics(self, campaign_list, per_campaign, writers):
-        """Tactic i goes to column i mod 5 at position i div 5, so every
-        column's positions run 0..n-1 without gaps."""
-        columns = TacticStatus.values
-        today = timezone.localdate()
-        now = timezone.now()
-        total = 0
-        batch = []
-        for campaign in campaign_list:
-            people = writers.get(campaign.team_id) or [None]
-            for i in range(per_campaign):
-                status = columns[i % len(columns)]
-                closed = status in (TacticStatus.DONE, TacticStatus.DIDNT_WORK)
-                batch.append(
-                    Tactic(
-                        campaign_id=campaign.pk,
-                        title=f"Tactic {i + 1}",
-                        status=status,
-                        position=i // len(columns),
-                        assignee_id=people[i % len(people)],
-                        due_on=None
-                        if i % 7 == 6
-                        else today + datetime.timedelta(days=i % 60 - 20),
-                        completed_at=now if closed else None,
-                    )
-                )
-                if len(batch) >= BATCH:
-                    Tactic.objects.bulk_create(batch)
-                    total += len(batch)
-                    batch = []
-        Tactic.objects.bulk_create(batch)
-        return total + len(batch)
