@@ -71,6 +71,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the board's cards (campaigns/cards.py): a loop over up to
+        # thousands of cards, too slow in Django's template language. Second,
+        # and in a directory of its own, so Django templates are found first
+        # and no Django template name reaches these.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "campaigns.jinja2.environment"},
+    },
 ]
 
 DATABASES = {

@@ -2,7 +2,11 @@
 500-card board (run after bench/run.py has seeded the bench database).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench \
-        .venv/bin/python bench/profile_board.py [board|digest]
+        .venv/bin/python bench/profile_board.py [board|board-cold|digest]
+
+"board" reads the cards from the cache, as most views do; "board-cold"
+bumps the board version before each render, as every move does, so the
+cards are built and rendered again (campaigns/cards.py).
 """
 
 import os
@@ -24,11 +28,12 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
+from campaigns import board as logic  # noqa: E402
 from campaigns import digests  # noqa: E402
 from campaigns.models import Campaign, User  # noqa: E402
 
 
-def board():
+def board(cold=False):
     campaign = Campaign.objects.get(name="Scale campaign 201")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(email="user1@scale.example"))
@@ -37,6 +42,8 @@ def board():
     profiler = Profiler()
     with profiler:
         for _ in range(5):
+            if cold:
+                logic.bump_version(campaign.pk)
             assert client.get(url).status_code == 200
     return profiler
 
@@ -60,5 +67,9 @@ def digest():
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "board"
-    profiler = {"board": board, "digest": digest}[what]()
+    profiler = {
+        "board": board,
+        "board-cold": lambda: board(cold=True),
+        "digest": digest,
+    }[what]()
     print(profiler.output_text(unicode=True, color=False, show_all=False))
