@@ -50,7 +50,7 @@ TARGETS = {
         "logged-in floor ≥ 60% of floor",
         lambda r: r["floor_user_ratio"] >= 0.60,
     ),
-    "board_ratio": ("board ≥ 3% of floor", lambda r: r["board_ratio"] >= 0.03),
+    "board_ratio": ("board ≥ 5% of floor", lambda r: r["board_ratio"] >= 0.05),
     "board_queries": ("board ≤ 6 queries", lambda r: r["board_queries"] <= 6),
     "move_ratio": ("move ≥ 10% of floor", lambda r: r["move_ratio"] >= 0.10),
     "move_p99_ms": ("move p99 < 100 ms", lambda r: r["move_p99_ms"] < 100),

@@ -26,10 +26,12 @@ def get_campaign(request, campaign_pk, *, write=False, queryset=None):
 
     One query: the user's membership rides along as annotations (the filter
     on the memberships join comes first, so the annotations read that row).
+    Every campaign page runs it, so it joins only the team; a page that shows
+    more (the lead) passes a queryset that selects it.
     """
     queryset = queryset if queryset is not None else Campaign.objects.all()
     campaign = get_object_or_404(
-        queryset.select_related("team", "lead")
+        queryset.select_related("team")
         .filter(team__memberships__user=request.user)
         .annotate(
             member_pk=F("team__memberships__pk"),

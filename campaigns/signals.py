@@ -2,8 +2,10 @@
 
 Open boards poll the version, and the rendered cards are cached under it, so
 it must change with everything a card shows: the tactic itself, its targets'
-names and its assignee's name. Board moves bump it themselves (they write with
-UPDATE, which sends no signals); everything else that saves lands here.
+names and its assignee's name; and with the filter form's choices, cached
+with the cards: the team's writers and the campaign's people. Board moves
+bump it themselves (they write with UPDATE, which sends no signals);
+everything else that saves lands here.
 """
 
 from django.db.models import F
@@ -11,7 +13,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from .backends import forget_user
-from .models import Campaign, Stakeholder, Tactic, User
+from .models import Campaign, Membership, Stakeholder, Tactic, User
 
 # Saving only these fields changes nothing a card shows.
 _INVISIBLE_USER_FIELDS = frozenset({"last_login", "password"})
@@ -36,6 +38,14 @@ def targets_changed(sender, instance, action, **kwargs):
     # belongs to the campaign whose board shows the link.
     if action.startswith("post_"):
         _bump(pk=instance.campaign_id)
+
+
+@receiver(post_save, sender=Membership)
+@receiver(post_delete, sender=Membership)
+def teammates_changed(sender, instance, raw=False, **kwargs):
+    # Who may be given a tactic, which the board's assignee filter lists.
+    if not raw:
+        _bump(team_id=instance.team_id)
 
 
 @receiver(post_save, sender=User)

@@ -235,6 +235,37 @@ class TestBoardCache:
         dana.delete()
         assert "Dana the CFO" not in self.board(owner_client, campaign)
 
+    def test_the_cached_filter_choices_follow_the_team_and_its_people(
+        self, owner_client, campaign, team
+    ):
+        def choices(html):
+            form = html.split('class="board-filters"')[1].split("</form>")[0]
+            return set(re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)<", form))
+
+        self.board(owner_client, campaign)
+        newcomer = UserFactory(name="Newcomer Nia")
+        membership = MembershipFactory(team=team, user=newcomer, role=Role.MEMBER)
+        assert "Newcomer Nia" in choices(self.board(owner_client, campaign))
+        membership.role = Role.VIEWER  # viewers are given no tactics
+        membership.save()
+        assert "Newcomer Nia" not in choices(self.board(owner_client, campaign))
+        membership.role = Role.MEMBER
+        membership.save()
+        self.board(owner_client, campaign)
+        membership.delete()
+        assert "Newcomer Nia" not in choices(self.board(owner_client, campaign))
+        StakeholderFactory(campaign=campaign, name="Dana the CFO")
+        assert "Dana the CFO" in choices(self.board(owner_client, campaign))
+
+    def test_a_cached_board_reads_no_filter_choices(self, owner_client, campaign):
+        StakeholderFactory(campaign=campaign, name="Dana the CFO")
+        self.board(owner_client, campaign)
+        with CaptureQueriesContext(connection) as ctx:
+            html = self.board(owner_client, campaign)
+        sql = " ".join(q["sql"] for q in ctx)
+        assert "campaigns_stakeholder" not in sql
+        assert "Dana the CFO" in html
+
     def test_a_campaign_saved_from_an_old_copy_keeps_the_version(
         self, owner_client, campaign, cards, owner
     ):

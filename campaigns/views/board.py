@@ -217,14 +217,16 @@ def _board_key(request, campaign):
 
 
 def _board_html(request, campaign, filters):
-    """The board's columns and cards, from the cache while the version stands.
+    """The board's filter form and its columns and cards, from the cache
+    while the version stands; returns (filters HTML, board HTML).
 
     Rendered without the request, with CSRF_SLOT for the token, which is
-    filled in for each reader.
+    filled in for each reader. The filter form's choices (the team's writers,
+    the campaign's people) move the version when they change, as cards do.
     """
     key = _board_key(request, campaign)
-    html = cache.get(key)
-    if html is None:
+    parts = cache.get(key)
+    if parts is None:
         context = _context(
             request,
             campaign,
@@ -232,9 +234,13 @@ def _board_html(request, campaign, filters):
             filters=filters,
             csrf_token=mark_safe(cards.CSRF_SLOT),  # noqa: S308
         )
-        html = render_to_string(f"{BOARD}#board", context)
-        cache.set(key, html, BOARD_CACHE_SECONDS)
-    return _with_token(request, html)
+        parts = (
+            render_to_string(f"{BOARD}#filters", context),
+            render_to_string(f"{BOARD}#board", context),
+        )
+        cache.set(key, parts, BOARD_CACHE_SECONDS)
+    filters_html, board_html = parts
+    return mark_safe(filters_html), _with_token(request, board_html)  # noqa: S308
 
 
 def _context(request, campaign, **extra):
@@ -255,10 +261,12 @@ def _filters(request, campaign):
 def _render_board(request, campaign, status=200, add_form=None, limits_form=None):
     filters = _filters(request, campaign)
     if add_form is None:
-        board_html = _board_html(request, campaign, filters)
+        filters_html, board_html = _board_html(request, campaign, filters)
         if request.htmx:
             return HttpResponse(board_html, status=status)
-        context = _context(request, campaign, board_html=board_html)
+        context = _context(
+            request, campaign, filters_html=filters_html, board_html=board_html
+        )
     else:
         # A quick-add with errors shows them in its column: not cached.
         columns = _columns(request, campaign, filters, add_form=add_form)

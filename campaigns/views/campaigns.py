@@ -182,7 +182,9 @@ def campaign_edit(request, campaign_pk):
 
 @login_required
 def campaign_detail(request, campaign_pk):
-    campaign = get_campaign(request, campaign_pk)
+    campaign = get_campaign(
+        request, campaign_pk, queryset=Campaign.objects.select_related("lead")
+    )
     if refused := only_reading(request):
         return refused
     stakeholders = list(campaign.stakeholders.select_related("relationship_owner"))
