@@ -12,6 +12,17 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
+# Longest free text a person types: a few paragraphs for a note, a goal or a
+# reason, more for a template's steps. Long enough that nobody writing for a
+# person hits it; short enough that the pages, cards and reports showing it
+# stay bounded. A tactic's description starts as a whole template (summary,
+# then the numbered steps), so it has room for one. Django passes a
+# TextField's max_length to its form field (a validator and `maxlength`);
+# the database does not enforce it.
+NOTE_MAX = 2_000
+STEPS_MAX = 4_000
+DESCRIPTION_MAX = 10_000
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -161,6 +172,7 @@ class Campaign(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=160)
     goal = models.TextField(
+        max_length=NOTE_MAX,
         help_text="The change, framed in the decision makers' own goals.",
     )
     lead = models.ForeignKey(
@@ -264,7 +276,9 @@ class Stakeholder(models.Model):
     power = models.PositiveSmallIntegerField(default=3, validators=_one_to_five())
     interest = models.PositiveSmallIntegerField(default=3, validators=_one_to_five())
     cares_about = models.TextField(
-        blank=True, help_text="What they care about, in their own words."
+        max_length=NOTE_MAX,
+        blank=True,
+        help_text="What they care about, in their own words.",
     )
     stance = models.PositiveSmallIntegerField(choices=Stance, default=Stance.NEUTRAL)
     is_decider = models.BooleanField(
@@ -320,7 +334,7 @@ class StanceChange(models.Model):
     )
     from_stance = models.PositiveSmallIntegerField(choices=Stance)
     to_stance = models.PositiveSmallIntegerField(choices=Stance)
-    reason = models.TextField()
+    reason = models.TextField(max_length=NOTE_MAX)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -364,7 +378,7 @@ class Influencer(models.Model):
         blank=True,
         help_text="Board member, respected peer, outside adviser, family…",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE_MAX, blank=True)
     stakeholders = models.ManyToManyField(
         Stakeholder, through="Influence", related_name="influencers"
     )
@@ -423,7 +437,7 @@ class Tactic(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="tactics"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=DESCRIPTION_MAX, blank=True)
     status = models.CharField(
         max_length=12, choices=TacticStatus, default=TacticStatus.BACKLOG
     )
@@ -449,9 +463,11 @@ class Tactic(models.Model):
         related_name="tactics",
         help_text="The person this tactic goes through, if any.",
     )
-    risk = models.TextField("risk note", blank=True)
+    risk = models.TextField("risk note", max_length=NOTE_MAX, blank=True)
     outcome = models.TextField(
-        blank=True, help_text="What happened, and what was learned."
+        max_length=NOTE_MAX,
+        blank=True,
+        help_text="What happened, and what was learned.",
     )
     playbook_key = models.CharField(max_length=40, blank=True)
     # A quiet tactic (say, a pilot run under the radar): only the team's
@@ -500,7 +516,7 @@ class TacticComment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    body = models.TextField()
+    body = models.TextField(max_length=NOTE_MAX)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -817,11 +833,18 @@ class TacticTemplate(models.Model):
         Team, on_delete=models.CASCADE, related_name="tactic_templates"
     )
     title = models.CharField(max_length=200)
-    summary = models.TextField(help_text="What it is, in a sentence or two.")
-    how_to = models.TextField(
-        "how to do it", blank=True, help_text="One step per line."
+    summary = models.TextField(
+        max_length=NOTE_MAX, help_text="What it is, in a sentence or two."
     )
-    risks = models.TextField(blank=True, help_text="What can go wrong.")
+    how_to = models.TextField(
+        "how to do it",
+        max_length=STEPS_MAX,
+        blank=True,
+        help_text="One step per line.",
+    )
+    risks = models.TextField(
+        max_length=NOTE_MAX, blank=True, help_text="What can go wrong."
+    )
     milestone_title = models.CharField(
         "suggested milestone",
         max_length=200,
@@ -871,7 +894,7 @@ class PeerMove(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="peer_moves"
     )
     organisation = models.CharField(max_length=150)
-    what = models.TextField("what they did")
+    what = models.TextField("what they did", max_length=NOTE_MAX)
     link = models.URLField(max_length=500, blank=True)
     happened_on = models.DateField("when", null=True, blank=True)
     created_by = models.ForeignKey(
@@ -900,7 +923,7 @@ class Objection(models.Model):
         Stakeholder, on_delete=models.CASCADE, related_name="objections"
     )
     text = models.CharField("objection", max_length=200)
-    details = models.TextField(blank=True)
+    details = models.TextField(max_length=NOTE_MAX, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -945,7 +968,8 @@ class Evidence(models.Model):
     )
     kind = models.CharField(max_length=12, choices=EvidenceKind)
     summary = models.TextField(
-        help_text="What it shows: the numbers, the finding, the move."
+        max_length=NOTE_MAX,
+        help_text="What it shows: the numbers, the finding, the move.",
     )
     link = models.URLField(max_length=500, blank=True)
     happened_on = models.DateField("date", null=True, blank=True)

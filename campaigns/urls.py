@@ -5,9 +5,10 @@ app_name namespace. Each list's routes are relative to where it is included.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
+from .converters import IdConverter
 from .views import (
     accounts,
     board,
@@ -25,6 +26,9 @@ from .views import (
     teams,
     transfer,
 )
+
+# Every id in a URL: out of a bigint's range (or 0) the URL does not match.
+register_converter(IdConverter, "id")
 
 # ---- accounts/ --------------------------------------------------------------
 
@@ -55,7 +59,7 @@ account_urls = [
     ),
 ]
 
-# ---- teams/<int:team_pk>/ ---------------------------------------------------
+# ---- teams/<id:team_pk>/ ---------------------------------------------------
 
 playbook_urls = [
     path("", playbook.playbook, name="playbook"),
@@ -63,12 +67,12 @@ playbook_urls = [
     path("add/", playbook.playbook_add, name="playbook_add"),
     path("templates/new/", playbook.template_create, name="template_create"),
     path(
-        "templates/<int:template_pk>/edit/",
+        "templates/<id:template_pk>/edit/",
         playbook.template_edit,
         name="template_edit",
     ),
     path(
-        "templates/<int:template_pk>/delete/",
+        "templates/<id:template_pk>/delete/",
         playbook.template_delete,
         name="template_delete",
     ),
@@ -79,17 +83,17 @@ team_urls = [
     path("switch/", teams.team_switch, name="team_switch"),
     path("invite/", teams.invite, name="team_invite"),
     path(
-        "invitations/<int:invitation_pk>/revoke/",
+        "invitations/<id:invitation_pk>/revoke/",
         teams.revoke_invitation,
         name="invitation_revoke",
     ),
     path(
-        "members/<int:membership_pk>/role/",
+        "members/<id:membership_pk>/role/",
         teams.change_role,
         name="member_role",
     ),
     path(
-        "members/<int:membership_pk>/remove/",
+        "members/<id:membership_pk>/remove/",
         teams.remove_member,
         name="member_remove",
     ),
@@ -102,23 +106,23 @@ team_urls = [
     path("playbook/", include(playbook_urls)),
 ]
 
-# ---- campaigns/<int:campaign_pk>/ -------------------------------------------
+# ---- campaigns/<id:campaign_pk>/ -------------------------------------------
 
 stakeholder_urls = [
     path("", stakeholders.stakeholder_list, name="stakeholder_list"),
     path("new/", stakeholders.stakeholder_create, name="stakeholder_create"),
     path(
-        "<int:stakeholder_pk>/",
+        "<id:stakeholder_pk>/",
         stakeholders.stakeholder_detail,
         name="stakeholder_detail",
     ),
     path(
-        "<int:stakeholder_pk>/edit/",
+        "<id:stakeholder_pk>/edit/",
         stakeholders.stakeholder_edit,
         name="stakeholder_edit",
     ),
     path(
-        "<int:stakeholder_pk>/stance/",
+        "<id:stakeholder_pk>/stance/",
         stakeholders.stance_change,
         name="stance_change",
     ),
@@ -128,17 +132,17 @@ influencer_urls = [
     path("", influencers.influencer_list, name="influencer_list"),
     path("new/", influencers.influencer_create, name="influencer_create"),
     path(
-        "<int:influencer_pk>/edit/",
+        "<id:influencer_pk>/edit/",
         influencers.influencer_edit,
         name="influencer_edit",
     ),
     path(
-        "<int:influencer_pk>/links/",
+        "<id:influencer_pk>/links/",
         influencers.influence_add,
         name="influence_add",
     ),
     path(
-        "<int:influencer_pk>/links/<int:influence_pk>/delete/",
+        "<id:influencer_pk>/links/<id:influence_pk>/delete/",
         influencers.influence_delete,
         name="influence_delete",
     ),
@@ -148,12 +152,12 @@ milestone_urls = [
     path("", milestones.milestone_list, name="milestone_list"),
     path("new/", milestones.milestone_create, name="milestone_create"),
     path(
-        "<int:milestone_pk>/edit/",
+        "<id:milestone_pk>/edit/",
         milestones.milestone_edit,
         name="milestone_edit",
     ),
     path(
-        "<int:milestone_pk>/progress/",
+        "<id:milestone_pk>/progress/",
         milestones.milestone_progress,
         name="milestone_progress",
     ),
@@ -167,11 +171,11 @@ board_urls = [
 
 tactic_urls = [
     path("new/", board.tactic_create, name="tactic_create"),
-    path("<int:tactic_pk>/", board.tactic_detail, name="tactic_detail"),
-    path("<int:tactic_pk>/move/", board.tactic_move, name="tactic_move"),
-    path("<int:tactic_pk>/outcome/", board.tactic_outcome, name="tactic_outcome"),
+    path("<id:tactic_pk>/", board.tactic_detail, name="tactic_detail"),
+    path("<id:tactic_pk>/move/", board.tactic_move, name="tactic_move"),
+    path("<id:tactic_pk>/outcome/", board.tactic_outcome, name="tactic_outcome"),
     path(
-        "<int:tactic_pk>/comments/",
+        "<id:tactic_pk>/comments/",
         board.tactic_comment,
         name="tactic_comment",
     ),
@@ -184,7 +188,7 @@ insight_urls = [
     path("influence-map/", insights.influence_map, name="influence_map"),
     path("pipeline/", insights.stance_pipeline, name="stance_pipeline"),
     path(
-        "pipeline/<int:stakeholder_pk>/move/",
+        "pipeline/<id:stakeholder_pk>/move/",
         insights.stance_move,
         name="stance_move",
     ),
@@ -193,7 +197,7 @@ insight_urls = [
     # Under the stakeholder's URL, but posted from the insights' contact
     # rhythm panels (gone cold, log a contact), whose view it shares.
     path(
-        "stakeholders/<int:stakeholder_pk>/contact/",
+        "stakeholders/<id:stakeholder_pk>/contact/",
         insights.stakeholder_contact,
         name="stakeholder_contact",
     ),
@@ -203,22 +207,22 @@ objection_urls = [
     path("objections/", objections.objection_list, name="objection_list"),
     # An objection is raised by one stakeholder, so it is created from theirs.
     path(
-        "stakeholders/<int:stakeholder_pk>/objections/",
+        "stakeholders/<id:stakeholder_pk>/objections/",
         objections.objection_create,
         name="objection_create",
     ),
     path(
-        "objections/<int:objection_pk>/",
+        "objections/<id:objection_pk>/",
         objections.objection_detail,
         name="objection_detail",
     ),
     path(
-        "objections/<int:objection_pk>/evidence/",
+        "objections/<id:objection_pk>/evidence/",
         objections.evidence_add,
         name="evidence_add",
     ),
     path(
-        "objections/<int:objection_pk>/answer/",
+        "objections/<id:objection_pk>/answer/",
         objections.objection_answer,
         name="objection_answer",
     ),
@@ -229,10 +233,10 @@ objection_urls = [
 report_urls = [
     path("", reports.report_list, name="report_list"),
     path("new/", reports.report_create, name="report_create"),
-    path("<int:report_pk>/", reports.report_detail, name="report_detail"),
-    path("<int:report_pk>/edit/", reports.report_edit, name="report_edit"),
-    path("<int:report_pk>/pdf/", reports.report_pdf, name="report_pdf"),
-    path("<int:report_pk>/send/", reports.report_send, name="report_send"),
+    path("<id:report_pk>/", reports.report_detail, name="report_detail"),
+    path("<id:report_pk>/edit/", reports.report_edit, name="report_edit"),
+    path("<id:report_pk>/pdf/", reports.report_pdf, name="report_pdf"),
+    path("<id:report_pk>/send/", reports.report_send, name="report_send"),
 ]
 
 transfer_urls = [
@@ -277,10 +281,10 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("invitations/<str:token>/", accounts.accept_invitation, name="invitation"),
     path("teams/new/", teams.team_create, name="team_create"),
-    path("teams/<int:team_pk>/", include(team_urls)),
+    path("teams/<id:team_pk>/", include(team_urls)),
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
     path("campaigns/new/", campaigns.campaign_create, name="campaign_create"),
-    path("campaigns/<int:campaign_pk>/", include(campaign_urls)),
+    path("campaigns/<id:campaign_pk>/", include(campaign_urls)),
     # Across all the user's campaigns, so under no one campaign.
     path("my-tactics/", board.my_tactics, name="my_tactics"),
     path(

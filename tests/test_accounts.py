@@ -27,62 +27,171 @@ def signup_data(**overrides):
     data = {
         "name": "Ada Lovelace",
         "email": "Ada@Example.org",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
         "team_name": "Comms team",
     }
     data.update(overrides)
     return data
 
 
+def emailed_link(message):
+    return re.search(re.escape(settings.SITE_URL) + r"(/\S+/)", message.body).group(1)
+
+
+def finish_signup(client, message, password=NEW_PASSWORD):
+    """Follow the emailed link and choose the password, as a person would."""
+    response = client.get(emailed_link(message))
+    assert response.status_code == 302  # to the same page without the token
+    set_password_url = response.url
+    response = client.get(set_password_url)
+    assert response.status_code == 200
+    assert b"Choose your password" in response.content
+    return client.post(
+        set_password_url, {"new_password1": password, "new_password2": password}
+    )
+
+
 # ---- sign up -----------------------------------------------------------------
 
 
-def test_signup_creates_user_team_and_owner_membership_and_logs_in(client, db):
+def test_signup_emails_a_link_and_the_link_makes_the_account(client, db):
     response = client.post(reverse("signup"), signup_data())
 
-    assert response.status_code == 302
-    assert response.url == reverse("campaign_list")
+    # Not usable yet: only whoever holds the mailbox can finish it.
+    assert response.status_code == 200
+    assert b"Check your email to finish" in response.content
     user = User.objects.get(email="ada@example.org")
     assert user.name == "Ada Lovelace"
+    assert not user.is_active
+    assert not user.has_usable_password()
+    assert not logged_in_user(client).is_authenticated
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.org"]
+    assert message.subject == "Finish signing up for Advocacy"
+    assert emailed_link(message) in message.alternatives[0][0]
+
+    response = finish_signup(client, message)
+    assert response.status_code == 302
+    assert response.url == reverse("campaign_list")
+    user.refresh_from_db()
+    assert user.is_active
     assert user.check_password(NEW_PASSWORD)
     membership = Membership.objects.get(user=user)
     assert membership.team.name == "Comms team"
     assert membership.role == Role.OWNER
     assert logged_in_user(client) == user
     assert client.session[SESSION_KEY] == membership.team_id
+    # The link is single use.
+    response = client.get(emailed_link(message), follow=True)
+    assert b"no longer works" in response.content
 
 
-def test_signup_errors_keep_input_but_not_passwords(client, db):
-    UserFactory(email="taken@example.org")
-    response = client.post(
-        reverse("signup"),
-        signup_data(email="taken@example.org", password2="something-else-entirely"),
+def test_signup_does_not_tell_whether_an_address_has_an_account(client, db):
+    """A taken address gets the same page and status as a new one; its owner
+    gets a note instead of a link, and nothing about the account changes."""
+    taken = UserFactory(email="taken@example.org", name="Tam Taken")
+    new = client.post(reverse("signup"), signup_data(email="new@example.org"))
+    again = client.post(reverse("signup"), signup_data(email="Taken@example.org"))
+
+    assert new.status_code == again.status_code == 200
+    page = "registration/signup_done.html"
+    assert page in {t.name for t in new.templates}
+    assert page in {t.name for t in again.templates}
+
+    def without_address(response, address):
+        html = response.content.decode()
+        # Per-response values: the CSP nonce and the masked CSRF token.
+        html = re.sub(r'nonce="[^"]+"', "", html)
+        html = re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"\w+"', "", html)
+        return html.replace(address, "")
+
+    assert without_address(new, "new@example.org") == without_address(
+        again, "taken@example.org"
     )
+
+    to_new, to_taken = mail.outbox
+    assert to_new.to == ["new@example.org"]
+    assert "/accounts/password/reset/" in to_new.body
+    assert to_taken.to == ["taken@example.org"]
+    assert to_taken.subject == "Someone tried to sign up with your address"
+    assert settings.SITE_URL + reverse("login") in to_taken.body
+    assert settings.SITE_URL + reverse("password_reset") in to_taken.body
+    assert emailed_link(to_new) not in to_taken.body
+    html = to_taken.alternatives[0][0]
+    assert settings.SITE_URL + reverse("login") in html
+    taken.refresh_from_db()
+    assert taken.name == "Tam Taken"
+    assert taken.check_password(PASSWORD)
+    assert not Membership.objects.filter(user=taken).exists()
+    assert User.objects.filter(email__iexact="taken@example.org").count() == 1
+
+
+def test_signing_up_again_before_finishing_sends_a_fresh_link(client, db):
+    client.post(reverse("signup"), signup_data(team_name="Typo tem"))
+    client.post(reverse("signup"), signup_data(name="Ada L.", team_name="Typo team"))
+    first, second = mail.outbox
+    assert second.subject == first.subject == "Finish signing up for Advocacy"
+    assert finish_signup(client, second).status_code == 302
+    user = User.objects.get(email="ada@example.org")
+    assert user.name == "Ada L."
+    assert Membership.objects.get(user=user).team.name == "Typo team"
+
+
+def test_unfinished_signup_cannot_log_in(client, db):
+    client.post(reverse("signup"), signup_data())
+    response = client.post(
+        reverse("login"), {"username": "ada@example.org", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 400
+    assert not logged_in_user(client).is_authenticated
+
+
+def test_signup_emails_are_throttled_per_address(client, db):
+    for _ in range(5):
+        response = client.post(reverse("signup"), signup_data())
+        assert response.status_code == 200
+    assert len(mail.outbox) == 3
+
+
+def test_finishing_signup_rejects_weak_password(client, db):
+    client.post(reverse("signup"), signup_data())
+    response = finish_signup(client, mail.outbox[0], password="12345")
+    assert response.status_code == 400
+    assert 'id="id_new_password2_error"' in response.content.decode()
+    assert not User.objects.get(email="ada@example.org").is_active
+
+
+def test_signup_errors_keep_input(client, db):
+    response = client.post(reverse("signup"), signup_data(email="not-an-address"))
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "already an account with this email" in html
-    assert "don&#x27;t match" in html
     assert 'value="Ada Lovelace"' in html
-    assert 'value="taken@example.org"' in html
+    assert 'value="not-an-address"' in html
     assert 'value="Comms team"' in html
-    assert NEW_PASSWORD not in html
     # The message sits with its field, announced through aria-describedby.
     assert 'id="id_email_error"' in html
     assert re.search(r'<input[^>]*aria-invalid="true"[^>]*name="email"', html) or (
         re.search(r'<input[^>]*name="email"[^>]*aria-invalid="true"', html)
     )
-    assert User.objects.count() == 1
+    assert User.objects.count() == 0
+    assert mail.outbox == []
 
 
-def test_signup_rejects_weak_password(client, db):
-    response = client.post(
-        reverse("signup"), signup_data(password1="12345", password2="12345")
+def test_invitation_finishes_an_unfinished_signup(client, team, owner):
+    client.post(reverse("signup"), signup_data(email="newcomer@example.org"))
+    invitation = InvitationFactory(
+        team=team, email="newcomer@example.org", role=Role.MEMBER, invited_by=owner
     )
-    assert response.status_code == 400
-    assert 'id="id_password1_error"' in response.content.decode()
-    assert not User.objects.filter(email="ada@example.org").exists()
+    response = client.post(
+        url_for(invitation),
+        {"name": "New Comer", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="newcomer@example.org")
+    assert user.is_active
+    assert user.check_password(NEW_PASSWORD)
+    assert Membership.objects.get(user=user, team=team).role == Role.MEMBER
 
 
 def test_signup_page_renders(client, db):
@@ -338,6 +447,34 @@ def test_logged_in_user_with_other_email_can_accept(client, invitation, team):
     assert b"newcomer@example.org" in response.content
     client.post(url_for(invitation))
     assert Membership.objects.filter(team=team, user=other).exists()
+
+
+def test_owner_invitation_refuses_another_address(client, team, owner):
+    invitation = InvitationFactory(
+        team=team, email="newcomer@example.org", role=Role.OWNER, invited_by=owner
+    )
+    other = UserFactory(email="personal@example.org")
+    client.force_login(other)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url_for(invitation))
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "only be accepted by the address it was sent to" in html
+        assert "newcomer@example.org" in html
+    assert not Membership.objects.filter(team=team, user=other).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_owner_invitation_is_accepted_by_its_address(client, team, owner):
+    invited = UserFactory(email="newcomer@example.org")
+    invitation = InvitationFactory(
+        team=team, email="Newcomer@example.org", role=Role.OWNER, invited_by=owner
+    )
+    client.force_login(invited)
+    assert client.get(url_for(invitation)).status_code == 200
+    client.post(url_for(invitation))
+    assert Membership.objects.get(team=team, user=invited).role == Role.OWNER
 
 
 def test_accepting_when_already_member_keeps_role(client, team, owner):

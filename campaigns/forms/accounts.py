@@ -3,10 +3,27 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
 from ..models import User
 
 PASSWORD_HELP = "At least 10 characters; not a common password or all numbers."
+# Far beyond any passphrase or password manager, and it bounds the work of
+# hashing and of the similarity validator.
+PASSWORD_MAX = 1_000
+
+
+def pending_accounts():
+    """Accounts signed up for but not finished from the emailed link: not
+    active and without a password yet (an account an administrator turned
+    off keeps its password, so it never counts as pending)."""
+    return User.objects.filter(
+        is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
+
+
+def is_pending(user):
+    return not user.is_active and not user.has_usable_password()
 
 
 class PlainLabels:
@@ -27,12 +44,14 @@ class NewAccountForm(PlainLabels, forms.Form):
     )
     password1 = forms.CharField(
         label="Password",
+        max_length=PASSWORD_MAX,
         strip=False,
         help_text=PASSWORD_HELP,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="Confirm password",
+        max_length=PASSWORD_MAX,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -64,16 +83,31 @@ class NewAccountForm(PlainLabels, forms.Form):
         return cleaned
 
     def save(self):
-        user = User.objects.create_user(
-            email=self.get_email(),
-            password=self.cleaned_data["password1"],
-            name=self.cleaned_data["name"],
-        )
-        password_validation.password_changed(self.cleaned_data["password1"], user)
+        email, name = self.get_email(), self.cleaned_data["name"]
+        password = self.cleaned_data["password1"]
+        user = pending_accounts().filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=password, name=name)
+        else:
+            # A sign-up never finished: the invitation link reached the same
+            # mailbox the sign-up link would have, so it finishes the account.
+            user.name = name
+            user.set_password(password)
+            user.is_active = True
+            user.save()
+        password_validation.password_changed(password, user)
         return user
 
 
-class SignupForm(NewAccountForm):
+class SignupForm(PlainLabels, forms.Form):
+    """Who is signing up and their first team. The password is chosen from
+    the emailed link, so whoever sets it holds the mailbox."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     email = forms.EmailField(
         label="Email",
         max_length=254,
@@ -85,19 +119,10 @@ class SignupForm(NewAccountForm):
         help_text="The people you will run campaigns with. You can invite them next.",
     )
 
-    field_order = ["name", "email", "password1", "password2", "team_name"]
-
-    def get_email(self):
-        return self.cleaned_data.get("email") if hasattr(self, "cleaned_data") else ""
-
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "There is already an account with this email. Log in, or reset "
-                "your password if you have forgotten it."
-            )
-        return email
+        # Whether the address is taken is not checked here: the answer must
+        # be the same either way (see views.accounts.signup).
+        return self.cleaned_data["email"].strip().lower()
 
 
 class LoginForm(PlainLabels, AuthenticationForm):
@@ -111,6 +136,7 @@ class LoginForm(PlainLabels, AuthenticationForm):
     )
     password = forms.CharField(
         label="Password",
+        max_length=PASSWORD_MAX,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

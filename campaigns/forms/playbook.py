@@ -6,7 +6,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from ..models import Campaign, TacticTemplate
+from ..models import Campaign, Stance, TacticTemplate
 from .campaigns import DateInput, NoColonMixin
 
 
@@ -102,6 +102,18 @@ class StartCampaignForm(NoColonMixin, forms.Form):
     )
     decider_title = forms.CharField(
         label="Their role or title", max_length=150, required=False
+    )
+    # Where they stand before the campaign: their starting point on the
+    # ladder, not a move (no stance change is recorded for it). A post made
+    # without this page's form starts them at the model's default.
+    decider_stance = forms.TypedChoiceField(
+        label="Where do they stand today?",
+        choices=Stance.choices,
+        coerce=int,
+        required=False,
+        empty_value=Stance.NEUTRAL,
+        initial=Stance.NEUTRAL,
+        help_text="Their starting point. Moves from here are the campaign's story.",
     )
     cares_about = forms.CharField(
         label="What do they care about?",

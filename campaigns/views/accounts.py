@@ -6,17 +6,31 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils.http import urlencode
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods
 
 from .. import people, throttle
 from ..client_address import client_ip
-from ..forms.accounts import PASSWORD_HELP, LoginForm, NewAccountForm, SignupForm
-from ..models import Membership, User
+from ..forms.accounts import (
+    PASSWORD_HELP,
+    PASSWORD_MAX,
+    LoginForm,
+    NewAccountForm,
+    SignupForm,
+    is_pending,
+    pending_accounts,
+)
+from ..mail import SEND_ERRORS
+from ..models import Membership, Role, Team, User
 from ..teams import switch_team
 
 # Two backends are configured (throttling and passwords); a person who just
@@ -26,6 +40,9 @@ ACCOUNT_EXISTS = "There is already an account with this email. Please log in."
 # Password reset emails per typed address, and per client address, an hour.
 RESETS_PER_EMAIL = 3
 RESETS_PER_ADDRESS = 20
+# Sign-ups send an email to the typed address too: the same limits.
+SIGNUPS_PER_EMAIL = 3
+SIGNUPS_PER_ADDRESS = 20
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +55,93 @@ def throttle_username(request, credentials):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """Sign-up answers the same whether the address has an account or not,
+    so it tells a stranger nothing: "check your email". A new address gets a
+    link to choose a password, which makes the account usable; a taken one
+    gets a note saying someone tried, with links to log in or reset."""
     if request.user.is_authenticated:
         return redirect("campaign_list")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = form.save()
-                membership = people.create_team(form.cleaned_data["team_name"], user)
-        except IntegrityError:
-            # The same address signed up a moment ago (a double submit).
-            form.add_error("email", ACCOUNT_EXISTS)
+        email = form.cleaned_data["email"]
+        allowed = throttle.hit("signup-email", email, SIGNUPS_PER_EMAIL)
+        allowed = (
+            throttle.hit("signup-ip", client_ip(request), SIGNUPS_PER_ADDRESS)
+            and allowed
+        )
+        if allowed:
+            _start_signup(**form.cleaned_data)
         else:
-            login(request, user, backend=PASSWORD_BACKEND)
-            switch_team(request, membership)
-            messages.success(
-                request, f"Welcome, {user.get_short_name()}. Your team is ready."
-            )
-            return redirect("campaign_list")
+            log.warning("Sign-up throttled for an address or client")
+        return render(request, "registration/signup_done.html", {"email": email})
     status = 400 if form.is_bound else 200
     return render(request, "registration/signup.html", {"form": form}, status=status)
+
+
+def _start_signup(*, name, email, team_name):
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                # No password yet, and not active until one is chosen from
+                # the link: the account cannot be used without the mailbox.
+                user = User.objects.create_user(
+                    email=email, password=None, name=name, is_active=False
+                )
+                people.create_team(team_name, user)
+        except IntegrityError:
+            return  # The same address a moment ago (a double submit).
+        _send_account_email("signup_confirm", user, _finish_link(user))
+    elif is_pending(user):
+        # Never finished, so nobody has shown the address is theirs: the
+        # latest details count, and a fresh link goes to the mailbox.
+        with transaction.atomic():
+            user.name = name
+            user.save(update_fields=["name"])
+            Team.objects.filter(memberships__user=user).update(name=team_name)
+        _send_account_email("signup_confirm", user, _finish_link(user))
+    elif user.is_active:
+        _send_account_email(
+            "signup_exists",
+            user,
+            {
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+        )
+    else:
+        log.info("Sign-up with the address of a deactivated account; nothing sent")
+
+
+def _finish_link(user):
+    # The password reset link: it expires (PASSWORD_RESET_TIMEOUT) and works
+    # once, since choosing the password changes what the token is made of.
+    path = reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    return {"url": settings.SITE_URL + path}
+
+
+def _send_account_email(template, user, extra):
+    context = {"user": user, "site_url": settings.SITE_URL, **extra}
+    subject = "".join(
+        render_to_string(f"emails/{template}_subject.txt", context).splitlines()
+    )
+    message = EmailMultiAlternatives(
+        subject, render_to_string(f"emails/{template}.txt", context), to=[user.email]
+    )
+    message.attach_alternative(
+        render_to_string(f"emails/{template}.html", context), "text/html"
+    )
+    try:
+        message.send()
+    except SEND_ERRORS:
+        # The page says the same either way; signing up again resends.
+        log.exception("Could not send %s to user %s", template, user.pk)
 
 
 class LoginView(auth_views.LoginView):
@@ -87,6 +171,12 @@ class PlainLabelsMixin:
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
+        for name in ("old_password", "new_password1", "new_password2"):
+            if name in form.fields:
+                # Django's password fields have no limit; ours do.
+                form.fields[name].max_length = PASSWORD_MAX
+                form.fields[name].validators.append(MaxLengthValidator(PASSWORD_MAX))
+                form.fields[name].widget.attrs["maxlength"] = str(PASSWORD_MAX)
         if "new_password2" in form.fields:
             form.fields["new_password1"].help_text = PASSWORD_HELP
             form.fields["new_password2"].label = "Confirm new password"
@@ -128,6 +218,34 @@ class PasswordResetView(PlainLabelsMixin, auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(PlainLabelsMixin, auth_views.PasswordResetConfirmView):
+    """Also the link that finishes a sign-up: choosing the first password
+    makes the account active and logs the person in to their new team."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["finishing_signup"] = bool(self.user) and is_pending(self.user)
+        return context
+
+    def form_valid(self, form):
+        if not is_pending(form.user):
+            return super().form_valid(form)
+        user = form.user
+        user.is_active = True  # saved with the password by form.save()
+        super().form_valid(form)
+        login(self.request, user, backend=PASSWORD_BACKEND)
+        membership = (
+            Membership.objects.filter(user=user)
+            .select_related("team")
+            .order_by("joined_at", "pk")
+            .first()
+        )
+        if membership:
+            switch_team(self.request, membership)
+        messages.success(
+            self.request, f"Welcome, {user.get_short_name()}. Your team is ready."
+        )
+        return redirect("campaign_list")
+
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -144,11 +262,21 @@ def accept_invitation(request, token):
     context = {"invitation": invitation, "team": invitation.team}
 
     if request.user.is_authenticated:
-        # A logged-in person may accept even if their address differs from the
-        # invited one: the link went to the invitee, who may simply keep a
-        # different address on their account. The page says which account
-        # will join, and the team page shows owners who actually joined.
-        context["other_email"] = request.user.email.lower() != invitation.email.lower()
+        # A logged-in person may accept a member or viewer invitation even if
+        # their address differs from the invited one: the link went to the
+        # invitee, who may simply keep a different address on their account.
+        # The page says which account will join.
+        other_email = request.user.email.lower() != invitation.email.lower()
+        if other_email and invitation.role == Role.OWNER:
+            # Owning a team is too much to hand to whoever holds a forwarded
+            # or leaked link: only the invited address may take it.
+            return render(
+                request,
+                "registration/invitation_wrong_account.html",
+                context,
+                status=403,
+            )
+        context["other_email"] = other_email
         context["already_member"] = Membership.objects.filter(
             team=invitation.team, user=request.user
         ).exists()
@@ -156,7 +284,9 @@ def accept_invitation(request, token):
             return _join(request, invitation, request.user)
         return render(request, "teams/invitation.html", context)
 
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    # An unfinished sign-up cannot log in; the form below finishes it.
+    accounts = User.objects.exclude(pk__in=pending_accounts().values("pk"))
+    if accounts.filter(email__iexact=invitation.email).exists():
         # They have an account: log in, then come back here to join.
         query = urlencode({"next": request.path, "email": invitation.email})
         context["login_url"] = f"{reverse('login')}?{query}"
