@@ -180,12 +180,19 @@ def gather(campaign, start, end):
         .select_related("assignee")
         .order_by("due_on", "position", "pk")
     )
-    period.credited = _deciders_who_rose(period.stance_changes)
+    period.credited = _deciders_to_thank(period.stance_changes)
     return period
 
 
-def _deciders_who_rose(changes):
-    """Deciders who ended the period higher on the ladder than they began."""
+# Thanks go to people who back the change; a decider who rose from opposed to
+# skeptical has moved, and shows under "Who moved", but is not thanked for
+# support they have not given.
+THANKED = (Stance.SUPPORTIVE, Stance.CHAMPION)
+
+
+def _deciders_to_thank(changes):
+    """Deciders who ended the period higher on the ladder than they began,
+    and supportive or champions at its end."""
     first, last = {}, {}
     for change in changes:  # oldest first
         if change.stakeholder.is_decider:
@@ -194,7 +201,7 @@ def _deciders_who_rose(changes):
     rose = []
     for pk, opening in first.items():
         closing = last[pk]
-        if closing.to_stance > opening.from_stance:
+        if closing.to_stance > opening.from_stance and closing.to_stance in THANKED:
             rose.append((opening.stakeholder, opening.from_stance, closing.to_stance))
     return rose
 

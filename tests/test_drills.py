@@ -713,7 +713,8 @@ def test_postgres_restart_under_load(
         assert ERROR_PAGE in body
     # Recovered without a restart of the app.
     assert server.alive()
-    assert after and all(r[2] in ok for r in after), [r[1:3] for r in after[:5]]
+    assert after, "no requests after recovery"
+    assert all(r[2] in ok for r in after), [r[1:] for r in after if r[2] not in ok][:3]
 
     # Nothing half-written: every committed move bumped the version once and
     # recorded one activity, and no two cards of a column share a rank.

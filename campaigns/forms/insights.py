@@ -1,12 +1,32 @@
-"""Forms of the insight pages: moving someone on the stance pipeline and
-logging a contact."""
+"""Forms of the insight pages: moving someone on the stance pipeline (and on
+their own page), and logging a contact."""
 
 from django import forms
 
 from ..models import Stance
+from .campaigns import StanceChangeForm
 
 
-class StanceMoveForm(forms.Form):
+class _CreditsTactic:
+    """The optional tactic a stance move is credited to, from `tactics`.
+
+    Takes the tactics as an already loaded list (the caller decides which the
+    user may see), so a page with a form per person still runs a fixed number
+    of queries; a tactic id from elsewhere fails as an invalid choice.
+    """
+
+    def _offer_tactics(self, tactics):
+        self.tactics = {t.pk: t for t in tactics}
+        self.fields["tactic"].choices = [("", "No particular tactic")] + [
+            (t.pk, t.title) for t in tactics
+        ]
+
+    def clean_tactic(self):
+        pk = self.cleaned_data["tactic"]
+        return self.tactics[pk] if pk is not None else None
+
+
+class StanceMoveForm(_CreditsTactic, forms.Form):
     """A move on the stance pipeline, with its reason and maybe its tactic.
 
     Takes the campaign's tactics as an already loaded list, so a board with a
@@ -30,13 +50,10 @@ class StanceMoveForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.stakeholder = stakeholder
-        self.tactics = {t.pk: t for t in tactics}
         self.fields["to_stance"].choices = [("", "Move to…")] + [
             (s.value, s.label) for s in Stance if s.value != stakeholder.stance
         ]
-        self.fields["tactic"].choices = [("", "No particular tactic")] + [
-            (t.pk, t.title) for t in tactics
-        ]
+        self._offer_tactics(tactics)
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -52,9 +69,21 @@ class StanceMoveForm(forms.Form):
             )
         return to_stance
 
-    def clean_tactic(self):
-        pk = self.cleaned_data["tactic"]
-        return self.tactics[pk] if pk is not None else None
+
+class StakeholderStanceForm(_CreditsTactic, StanceChangeForm):
+    """The stakeholder page's stance change, credited like a pipeline move."""
+
+    tactic = forms.TypedChoiceField(
+        label="Which tactic moved them?",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Credited to it on What worked.",
+    )
+
+    def __init__(self, *args, stakeholder, tactics, **kwargs):
+        super().__init__(*args, stakeholder=stakeholder, **kwargs)
+        self._offer_tactics(tactics)
 
 
 class ContactForm(forms.Form):

@@ -140,6 +140,14 @@ def campaign_graph(campaign_id):
     return influences, stakeholders
 
 
+def target_choices(stakeholders):
+    """(deciders, others) for "Who must be won?": the people whose yes counts
+    come first, each group keeping the order it was given in."""
+    deciders = [s for s in stakeholders if s.is_decider]
+    others = [s for s in stakeholders if not s.is_decider]
+    return deciders, others
+
+
 def start_here(stakeholder, limit=3):
     """The few best ways in to `stakeholder`, for their page (two queries)."""
     influences, stakeholders = campaign_graph(stakeholder.campaign_id)

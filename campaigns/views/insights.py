@@ -86,6 +86,7 @@ def influence_map(request, campaign_pk):
         if target is None:
             raise Http404("No such stakeholder in this campaign.")
         routes = reach.routes_to(target, influences, stakeholders)
+    deciders, others = reach.target_choices(stakeholders)
     return render(
         request,
         "insights/influence_map.html",
@@ -94,6 +95,8 @@ def influence_map(request, campaign_pk):
             campaign,
             "influence",
             stakeholders=stakeholders,
+            deciders=deciders,
+            others=others,
             influences=influences,
             target=target,
             routes=routes,

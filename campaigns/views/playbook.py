@@ -131,6 +131,8 @@ def _start_campaign(form, team, actor):
         power=5,
         interest=3,
         is_decider=True,
+        # Their starting point: set here, never recorded as a stance change.
+        stance=data["decider_stance"],
     )
     Activity.record(
         campaign,
@@ -138,6 +140,7 @@ def _start_campaign(form, team, actor):
         Activity.Verb.STAKEHOLDER_ADDED,
         f"Added {decider.name} ({decider.get_stance_display().lower()}), who decides",
         stakeholder=decider,
+        data={"stance": decider.stance},
     )
     # The first step is the campaign's first measurable goal.
     first = Milestone.objects.create(

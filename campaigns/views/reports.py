@@ -2,10 +2,16 @@
 downloading it as PDF, and marking it as sent."""
 
 import logging
+import mimetypes
+import os
+from urllib.parse import unquote, urljoin, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
@@ -159,14 +165,70 @@ def report_edit(request, campaign_pk, report_pk):
     )
 
 
-def _pdf(html, paper):
+# The PDF's base URL names no real host (.invalid, RFC 2606): the document's
+# own /static/... references resolve under it, and the fetcher below serves
+# those from disk and refuses every other URL (other hosts, file:, data:), so
+# text in a report can never make the server read a file or call a network.
+PDF_ORIGIN = "https://pdf.invalid"
+
+
+def static_file_for(url):
+    """The file behind one of the app's own static URLs (under PDF_ORIGIN),
+    or None for anything else."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if f"{parts.scheme}://{parts.netloc}" != PDF_ORIGIN or parts.query:
+        return None
+    prefix = urlsplit(settings.STATIC_URL).path
+    if not parts.path.startswith(prefix):
+        return None
+    name = unquote(parts.path[len(prefix) :])
+    steps = name.split("/")
+    if not name or "\\" in name or any(step in ("", ".", "..") for step in steps):
+        return None
+    # The source files first (as in development), then the collected ones,
+    # which also hold hashed names; either way inside their own folders.
+    try:
+        found = finders.find(name)
+        if not found and settings.STATIC_ROOT:
+            found = staticfiles_storage.path(name)
+    except (SuspiciousFileOperation, NotImplementedError, ValueError):
+        return None
+    return found if found and os.path.isfile(found) else None
+
+
+def _static_only_fetcher():
     # Imported here: the rest of the app does not need the PDF library loaded.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = static_file_for(url)
+            if path is None:
+                # WeasyPrint logs this and renders the PDF without it.
+                raise ValueError(f"Not one of the app's static files: {url[:200]}")
+            with open(path, "rb") as file:
+                body = file.read()
+            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return StaticOnlyFetcher()
+
+
+def _pdf(html, paper):
     from weasyprint import CSS, HTML
 
-    stylesheets = [CSS(filename=finders.find("css/print.css"))]
+    fetcher = _static_only_fetcher()
+    # Through the fetcher, so anything print.css refers to is fetched the
+    # same way as the document's own references.
+    print_css = urljoin(PDF_ORIGIN, f"{settings.STATIC_URL}css/print.css")
+    stylesheets = [CSS(url=print_css, url_fetcher=fetcher)]
     if paper == "letter":
         stylesheets.append(CSS(string="@page { size: letter; }"))
-    return HTML(string=html).write_pdf(stylesheets=stylesheets)
+    document = HTML(string=html, base_url=f"{PDF_ORIGIN}/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=stylesheets)
 
 
 @login_required

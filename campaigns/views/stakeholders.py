@@ -7,7 +7,8 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 
 from ..access import get_campaign, get_in_campaign
-from ..forms.campaigns import StakeholderForm, StanceChangeForm
+from ..forms.campaigns import StakeholderForm
+from ..forms.insights import StakeholderStanceForm
 from ..insights.panels import stakeholder_panels
 from ..models import Activity, Stakeholder, Stance, StanceChange
 from ..objections import panel as objection_panel
@@ -67,14 +68,39 @@ def stakeholder_create(request, campaign_pk):
             Activity.Verb.STAKEHOLDER_ADDED,
             f"Added {stakeholder.name} ({stakeholder.get_stance_display().lower()})",
             stakeholder=stakeholder,
+            # Their starting point, not a move: no StanceChange is written.
+            data={"stance": stakeholder.stance},
         )
         messages.success(request, f"{stakeholder.name} added.")
         return redirect("stakeholder_list", campaign.pk)
     return _render_list(request, campaign, form, status=400)
 
 
-def _render_detail(request, campaign, stakeholder, form, status=200):
+def _credit_tactics(campaign, can_write):
+    """The tactics a stance change may be credited to, as the user sees them."""
+    tactics = campaign.tactics.order_by("title", "pk")
+    if not can_write:
+        tactics = tactics.filter(is_private=False)  # quiet tactics stay in the team
+    return list(tactics)
+
+
+def _stance_form(stakeholder, tactics, data=None):
+    return StakeholderStanceForm(
+        data,
+        stakeholder=stakeholder,
+        tactics=tactics,
+        initial={"to_stance": stakeholder.stance},
+    )
+
+
+def _render_detail(request, campaign, stakeholder, form=None, status=200):
+    """`form`: a bound stance form to show with its errors; any other (as the
+    objections view passes) is replaced by a fresh one for writers."""
     can_write = request.membership.can_write
+    if not can_write:
+        form = None
+    elif form is None or not form.is_bound:
+        form = _stance_form(stakeholder, _credit_tactics(campaign, can_write))
     history = list(stakeholder.stance_changes.select_related("recorded_by", "tactic"))
     for change in history:
         # Badge classes for both ends of the move, as on Stakeholder.stance_slug.
@@ -123,12 +149,7 @@ def stakeholder_detail(request, campaign_pk, stakeholder_pk):
     )
     if refused := only_reading(request):
         return refused
-    form = None
-    if request.membership.can_write:
-        form = StanceChangeForm(
-            stakeholder=stakeholder, initial={"to_stance": stakeholder.stance}
-        )
-    return _render_detail(request, campaign, stakeholder, form)
+    return _render_detail(request, campaign, stakeholder)
 
 
 @login_required
@@ -176,20 +197,23 @@ def stance_change(request, campaign_pk, stakeholder_pk):
     if request.method != "POST":
         # The form lives on the stakeholder's page.
         return redirect(get_in_campaign(campaign, Stakeholder, stakeholder_pk))
+    tactics = _credit_tactics(campaign, request.membership.can_write)
     with transaction.atomic():
         # Lock the row so two people recording at once each see the other's move.
         stakeholder = get_in_campaign(
             campaign, Stakeholder.objects.select_for_update(), stakeholder_pk
         )
-        form = StanceChangeForm(request.POST, stakeholder=stakeholder)
+        form = _stance_form(stakeholder, tactics, request.POST)
         if form.is_valid():
             from_stance, to_stance = stakeholder.stance, form.cleaned_data["to_stance"]
+            tactic = form.cleaned_data["tactic"]
             StanceChange.objects.create(
                 stakeholder=stakeholder,
                 from_stance=from_stance,
                 to_stance=to_stance,
                 reason=form.cleaned_data["reason"],
                 recorded_by=request.user,
+                tactic=tactic,
             )
             stakeholder.stance = to_stance
             stakeholder.save(update_fields=["stance"])
@@ -200,6 +224,7 @@ def stance_change(request, campaign_pk, stakeholder_pk):
                 f"{stakeholder.name}: {Stance(from_stance).label} → "
                 f"{Stance(to_stance).label}",
                 stakeholder=stakeholder,
+                tactic=tactic,
                 data={"from": from_stance, "to": to_stance},
             )
     if form.is_valid():
