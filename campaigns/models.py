@@ -209,6 +209,9 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["status", "name"]
         indexes = [models.Index(fields=["team", "status"])]
@@ -295,6 +298,9 @@ class Stakeholder(models.Model):
     last_contacted_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["-power", "name"]
         indexes = [models.Index(fields=["campaign", "stance"])]
@@ -383,6 +389,9 @@ class Influencer(models.Model):
         Stakeholder, through="Influence", related_name="influencers"
     )
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -484,6 +493,9 @@ class Tactic(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["status", "position"]
         indexes = [
@@ -539,6 +551,9 @@ class Milestone(models.Model):
     due_on = models.DateField(null=True, blank=True)
     reached_at = models.DateTimeField(null=True, blank=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [models.Index(fields=["campaign", "due_on"])]
@@ -864,6 +879,9 @@ class TacticTemplate(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["title", "pk"]
         constraints = [
@@ -941,6 +959,9 @@ class Objection(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["answered_at", "-created_at", "-pk"]
         indexes = [models.Index(fields=["campaign", "answered_at"])]
@@ -1050,6 +1071,9 @@ class ProgressReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Counts saves through the edit forms: a form carries the version it was
+    # loaded from, and a save over a newer one is refused (campaigns/versions.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
     class Meta:
         ordering = ["-period_end", "-pk"]
         indexes = [models.Index(fields=["campaign", "-period_end"])]

@@ -10,491 +10,1546 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('name', models.CharField(max_length=150)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last login"
+                    ),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        max_length=254, unique=True, verbose_name="email address"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'email'],
+                "ordering": ["name", "email"],
             },
             managers=[
-                ('objects', campaigns.models.UserManager()),
+                ("objects", campaigns.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160)),
-                ('goal', models.TextField(help_text="The change, framed in the decision makers' own goals.")),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused'), ('won', 'Won'), ('lost', 'Lost')], default='active', max_length=10)),
-                ('starts_on', models.DateField(default=datetime.date.today)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('report_every_days', models.PositiveSmallIntegerField(default=14, help_text='How often the decision makers get a progress report.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='report cadence (days)')),
-                ('last_reported_on', models.DateField(blank=True, null=True)),
-                ('deciders_needed', models.PositiveSmallIntegerField(blank=True, help_text='How many deciders must agree; leave empty for all of them.', null=True, validators=[django.core.validators.MinValueValidator(1)])),
-                ('wip_limits', models.JSONField(blank=True, default=dict, verbose_name='WIP limits')),
-                ('board_version', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_campaigns', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='campaigns', to='campaigns.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=160)),
+                (
+                    "goal",
+                    models.TextField(
+                        help_text="The change, framed in the decision makers' own goals."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("starts_on", models.DateField(default=datetime.date.today)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "report_every_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        help_text="How often the decision makers get a progress report.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="report cadence (days)",
+                    ),
+                ),
+                ("last_reported_on", models.DateField(blank=True, null=True)),
+                (
+                    "deciders_needed",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="How many deciders must agree; leave empty for all of them.",
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "wip_limits",
+                    models.JSONField(
+                        blank=True, default=dict, verbose_name="WIP limits"
+                    ),
+                ),
+                (
+                    "board_version",
+                    models.PositiveIntegerField(default=0, editable=False),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_campaigns",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="campaigns",
+                        to="campaigns.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'name'],
+                "ordering": ["status", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Influencer',
+            name="Influencer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('relationship', models.CharField(blank=True, help_text='Board member, respected peer, outside adviser, family…', max_length=150)),
-                ('notes', models.TextField(blank=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='influencers', to='campaigns.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "relationship",
+                    models.CharField(
+                        blank=True,
+                        help_text="Board member, respected peer, outside adviser, family…",
+                        max_length=150,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="influencers",
+                        to="campaigns.campaign",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Influence',
+            name="Influence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('strength', models.PositiveSmallIntegerField(default=3, help_text='1 (a nudge) to 5 (decisive).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('influencer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='influences', to='campaigns.influencer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "strength",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="1 (a nudge) to 5 (decisive).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "influencer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="influences",
+                        to="campaigns.influencer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-strength'],
+                "ordering": ["-strength"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('target_value', models.PositiveIntegerField(default=1)),
-                ('current_value', models.PositiveIntegerField(default=0)),
-                ('unit', models.CharField(blank=True, help_text='e.g. "people"', max_length=40)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('reached_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='campaigns.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("target_value", models.PositiveIntegerField(default=1)),
+                ("current_value", models.PositiveIntegerField(default=0)),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text='e.g. "people"', max_length=40
+                    ),
+                ),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("reached_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="campaigns.campaign",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=200, verbose_name='objection')),
-                ('details', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objections', to='campaigns.campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("text", models.CharField(max_length=200, verbose_name="objection")),
+                ("details", models.TextField(blank=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objections",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['answered_at', '-created_at', '-pk'],
+                "ordering": ["answered_at", "-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PeerMove',
+            name="PeerMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organisation', models.CharField(max_length=150)),
-                ('what', models.TextField(verbose_name='what they did')),
-                ('link', models.URLField(blank=True, max_length=500)),
-                ('happened_on', models.DateField(blank=True, null=True, verbose_name='when')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='peer_moves', to='campaigns.campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("organisation", models.CharField(max_length=150)),
+                ("what", models.TextField(verbose_name="what they did")),
+                ("link", models.URLField(blank=True, max_length=500)),
+                (
+                    "happened_on",
+                    models.DateField(blank=True, null=True, verbose_name="when"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="peer_moves",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-happened_on', '-pk'],
+                "ordering": ["-happened_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('peer_move', 'Competitor or peer move'), ('pilot', 'Pilot numbers'), ('milestone', 'Milestone reached'), ('survey', 'Audience survey')], max_length=12)),
-                ('summary', models.TextField(help_text='What it shows: the numbers, the finding, the move.')),
-                ('link', models.URLField(blank=True, max_length=500)),
-                ('happened_on', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('milestone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evidence', to='campaigns.milestone')),
-                ('objection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='campaigns.objection')),
-                ('peer_move', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evidence', to='campaigns.peermove')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("peer_move", "Competitor or peer move"),
+                            ("pilot", "Pilot numbers"),
+                            ("milestone", "Milestone reached"),
+                            ("survey", "Audience survey"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="What it shows: the numbers, the finding, the move."
+                    ),
+                ),
+                ("link", models.URLField(blank=True, max_length=500)),
+                (
+                    "happened_on",
+                    models.DateField(blank=True, null=True, verbose_name="date"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="evidence",
+                        to="campaigns.milestone",
+                    ),
+                ),
+                (
+                    "objection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="campaigns.objection",
+                    ),
+                ),
+                (
+                    "peer_move",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="evidence",
+                        to="campaigns.peermove",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name_plural": "evidence",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressReport',
+            name="ProgressReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('sections', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sent', 'Sent')], default='draft', max_length=8)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='campaigns.campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("sections", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("sent", "Sent")],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_end', '-pk'],
+                "ordering": ["-period_end", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Stakeholder',
+            name="Stakeholder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('title', models.CharField(blank=True, max_length=150, verbose_name='role or title')),
-                ('power', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('interest', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('cares_about', models.TextField(blank=True, help_text='What they care about, in their own words.')),
-                ('stance', models.PositiveSmallIntegerField(choices=[(1, 'Opposed'), (2, 'Skeptical'), (3, 'Neutral'), (4, 'Curious'), (5, 'Supportive'), (6, 'Champion')], default=3)),
-                ('is_decider', models.BooleanField(default=False, help_text='Their yes counts in the decision.', verbose_name='decides')),
-                ('last_contacted_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stakeholders', to='campaigns.campaign')),
-                ('relationship_owner', models.ForeignKey(blank=True, help_text='The teammate who keeps in touch with them.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_stakeholders', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="role or title"
+                    ),
+                ),
+                (
+                    "power",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "interest",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                (
+                    "cares_about",
+                    models.TextField(
+                        blank=True,
+                        help_text="What they care about, in their own words.",
+                    ),
+                ),
+                (
+                    "stance",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Opposed"),
+                            (2, "Skeptical"),
+                            (3, "Neutral"),
+                            (4, "Curious"),
+                            (5, "Supportive"),
+                            (6, "Champion"),
+                        ],
+                        default=3,
+                    ),
+                ),
+                (
+                    "is_decider",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Their yes counts in the decision.",
+                        verbose_name="decides",
+                    ),
+                ),
+                ("last_contacted_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stakeholders",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "relationship_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The teammate who keeps in touch with them.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_stakeholders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-power', 'name'],
+                "ordering": ["-power", "name"],
             },
         ),
         migrations.AddField(
-            model_name='objection',
-            name='stakeholder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objections', to='campaigns.stakeholder'),
+            model_name="objection",
+            name="stakeholder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="objections",
+                to="campaigns.stakeholder",
+            ),
         ),
         migrations.AddField(
-            model_name='influencer',
-            name='stakeholders',
-            field=models.ManyToManyField(related_name='influencers', through='campaigns.Influence', to='campaigns.stakeholder'),
+            model_name="influencer",
+            name="stakeholders",
+            field=models.ManyToManyField(
+                related_name="influencers",
+                through="campaigns.Influence",
+                to="campaigns.stakeholder",
+            ),
         ),
         migrations.AddField(
-            model_name='influence',
-            name='stakeholder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='influences', to='campaigns.stakeholder'),
+            model_name="influence",
+            name="stakeholder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="influences",
+                to="campaigns.stakeholder",
+            ),
         ),
         migrations.CreateModel(
-            name='Tactic',
+            name="Tactic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('backlog', 'Backlog'), ('planned', 'Planned'), ('in_progress', 'In progress'), ('done', 'Done'), ('didnt_work', "Didn't work")], default='backlog', max_length=12)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order within the column, from the top.')),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('risk', models.TextField(blank=True, verbose_name='risk note')),
-                ('outcome', models.TextField(blank=True, help_text='What happened, and what was learned.')),
-                ('playbook_key', models.CharField(blank=True, max_length=40)),
-                ('is_private', models.BooleanField(default=False, verbose_name='private to the team')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tactics', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tactics', to='campaigns.campaign')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('influencer', models.ForeignKey(blank=True, help_text='The person this tactic goes through, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tactics', to='campaigns.influencer')),
-                ('targets', models.ManyToManyField(blank=True, related_name='tactics', to='campaigns.stakeholder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("backlog", "Backlog"),
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("didnt_work", "Didn't work"),
+                        ],
+                        default="backlog",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Order within the column, from the top."
+                    ),
+                ),
+                ("due_on", models.DateField(blank=True, null=True)),
+                ("risk", models.TextField(blank=True, verbose_name="risk note")),
+                (
+                    "outcome",
+                    models.TextField(
+                        blank=True, help_text="What happened, and what was learned."
+                    ),
+                ),
+                ("playbook_key", models.CharField(blank=True, max_length=40)),
+                (
+                    "is_private",
+                    models.BooleanField(
+                        default=False, verbose_name="private to the team"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tactics",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tactics",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "influencer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The person this tactic goes through, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tactics",
+                        to="campaigns.influencer",
+                    ),
+                ),
+                (
+                    "targets",
+                    models.ManyToManyField(
+                        blank=True, related_name="tactics", to="campaigns.stakeholder"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'position'],
+                "ordering": ["status", "position"],
             },
         ),
         migrations.CreateModel(
-            name='StanceChange',
+            name="StanceChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_stance', models.PositiveSmallIntegerField(choices=[(1, 'Opposed'), (2, 'Skeptical'), (3, 'Neutral'), (4, 'Curious'), (5, 'Supportive'), (6, 'Champion')])),
-                ('to_stance', models.PositiveSmallIntegerField(choices=[(1, 'Opposed'), (2, 'Skeptical'), (3, 'Neutral'), (4, 'Curious'), (5, 'Supportive'), (6, 'Champion')])),
-                ('reason', models.TextField()),
-                ('recorded_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stakeholder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stance_changes', to='campaigns.stakeholder')),
-                ('tactic', models.ForeignKey(blank=True, help_text='The tactic that caused this move, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='stance_changes', to='campaigns.tactic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "from_stance",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Opposed"),
+                            (2, "Skeptical"),
+                            (3, "Neutral"),
+                            (4, "Curious"),
+                            (5, "Supportive"),
+                            (6, "Champion"),
+                        ]
+                    ),
+                ),
+                (
+                    "to_stance",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Opposed"),
+                            (2, "Skeptical"),
+                            (3, "Neutral"),
+                            (4, "Curious"),
+                            (5, "Supportive"),
+                            (6, "Champion"),
+                        ]
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stakeholder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stance_changes",
+                        to="campaigns.stakeholder",
+                    ),
+                ),
+                (
+                    "tactic",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The tactic that caused this move, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="stance_changes",
+                        to="campaigns.tactic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verb', models.CharField(choices=[('campaign_created', 'created the campaign'), ('campaign_updated', 'updated the campaign'), ('stakeholder_added', 'added a stakeholder'), ('stakeholder_updated', 'updated a stakeholder'), ('stance_changed', 'recorded a stance change'), ('stakeholder_contacted', 'logged a contact'), ('influencer_added', 'added an influencer'), ('influence_linked', 'linked an influencer'), ('tactic_created', 'added a tactic'), ('tactic_moved', 'moved a tactic'), ('tactic_assigned', 'assigned a tactic'), ('tactic_due_changed', 'changed a due date'), ('tactic_updated', 'updated a tactic'), ('tactic_outcome', 'recorded an outcome'), ('tactic_commented', 'commented on a tactic'), ('milestone_added', 'added a milestone'), ('milestone_progressed', 'updated a milestone'), ('milestone_reached', 'reached a milestone'), ('objection_raised', 'recorded an objection'), ('objection_answered', 'answered an objection'), ('evidence_added', 'added evidence'), ('peer_move_logged', 'logged a peer move'), ('report_drafted', 'drafted a progress report'), ('report_sent', 'sent a progress report'), ('stakeholders_imported', 'imported stakeholders')], max_length=30)),
-                ('summary', models.CharField(max_length=300)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='campaigns.campaign')),
-                ('milestone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.milestone')),
-                ('stakeholder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.stakeholder')),
-                ('tactic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.tactic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "verb",
+                    models.CharField(
+                        choices=[
+                            ("campaign_created", "created the campaign"),
+                            ("campaign_updated", "updated the campaign"),
+                            ("stakeholder_added", "added a stakeholder"),
+                            ("stakeholder_updated", "updated a stakeholder"),
+                            ("stance_changed", "recorded a stance change"),
+                            ("stakeholder_contacted", "logged a contact"),
+                            ("influencer_added", "added an influencer"),
+                            ("influence_linked", "linked an influencer"),
+                            ("tactic_created", "added a tactic"),
+                            ("tactic_moved", "moved a tactic"),
+                            ("tactic_assigned", "assigned a tactic"),
+                            ("tactic_due_changed", "changed a due date"),
+                            ("tactic_updated", "updated a tactic"),
+                            ("tactic_outcome", "recorded an outcome"),
+                            ("tactic_commented", "commented on a tactic"),
+                            ("milestone_added", "added a milestone"),
+                            ("milestone_progressed", "updated a milestone"),
+                            ("milestone_reached", "reached a milestone"),
+                            ("objection_raised", "recorded an objection"),
+                            ("objection_answered", "answered an objection"),
+                            ("evidence_added", "added evidence"),
+                            ("peer_move_logged", "logged a peer move"),
+                            ("report_drafted", "drafted a progress report"),
+                            ("report_sent", "sent a progress report"),
+                            ("stakeholders_imported", "imported stakeholders"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("summary", models.CharField(max_length=300)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activities",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.milestone",
+                    ),
+                ),
+                (
+                    "stakeholder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.stakeholder",
+                    ),
+                ),
+                (
+                    "tactic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.tactic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'activities',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name_plural": "activities",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TacticComment',
+            name="TacticComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tactic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='campaigns.tactic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tactic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="campaigns.tactic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TacticTemplate',
+            name="TacticTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(help_text='What it is, in a sentence or two.')),
-                ('how_to', models.TextField(blank=True, help_text='One step per line.', verbose_name='how to do it')),
-                ('risks', models.TextField(blank=True, help_text='What can go wrong.')),
-                ('milestone_title', models.CharField(blank=True, help_text='A measurable sign it is working, e.g. "Pilot results presented".', max_length=200, verbose_name='suggested milestone')),
-                ('milestone_target', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='milestone target')),
-                ('milestone_unit', models.CharField(blank=True, max_length=40, verbose_name='milestone unit')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tactic_templates', to='campaigns.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "summary",
+                    models.TextField(help_text="What it is, in a sentence or two."),
+                ),
+                (
+                    "how_to",
+                    models.TextField(
+                        blank=True,
+                        help_text="One step per line.",
+                        verbose_name="how to do it",
+                    ),
+                ),
+                ("risks", models.TextField(blank=True, help_text="What can go wrong.")),
+                (
+                    "milestone_title",
+                    models.CharField(
+                        blank=True,
+                        help_text='A measurable sign it is working, e.g. "Pilot results presented".',
+                        max_length=200,
+                        verbose_name="suggested milestone",
+                    ),
+                ),
+                (
+                    "milestone_target",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="milestone target",
+                    ),
+                ),
+                (
+                    "milestone_unit",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="milestone unit"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tactic_templates",
+                        to="campaigns.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title', 'pk'],
+                "ordering": ["title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('member', 'Member'), ('viewer', 'Viewer')], default='member', max_length=10)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='campaigns.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("member", "Member"),
+                            ("viewer", "Viewer"),
+                        ],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="campaigns.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__name'],
+                "ordering": ["user__name"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('member', 'Member'), ('viewer', 'Viewer')], default='member', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='campaigns.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("member", "Member"),
+                            ("viewer", "Viewer"),
+                        ],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="campaigns.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='notification_preference', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('digest_enabled', models.BooleanField(default=True, verbose_name='send me the weekly digest')),
-                ('digest_weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0, verbose_name='day')),
-                ('digest_hour', models.PositiveSmallIntegerField(default=8, validators=[django.core.validators.MaxValueValidator(23)], verbose_name='hour')),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('quiet_week_emails', models.BooleanField(default=False, verbose_name='send the digest even in a quiet week')),
-                ('remind_due_soon', models.BooleanField(default=True, verbose_name='a tactic of mine is due tomorrow')),
-                ('remind_overdue', models.BooleanField(default=True, verbose_name='a tactic of mine became overdue')),
-                ('remind_report_due', models.BooleanField(default=True, verbose_name='a progress report is due for a campaign I lead')),
-                ('remind_assigned', models.BooleanField(default=True, verbose_name='someone assigns a tactic to me')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="notification_preference",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "digest_enabled",
+                    models.BooleanField(
+                        default=True, verbose_name="send me the weekly digest"
+                    ),
+                ),
+                (
+                    "digest_weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        default=0,
+                        verbose_name="day",
+                    ),
+                ),
+                (
+                    "digest_hour",
+                    models.PositiveSmallIntegerField(
+                        default=8,
+                        validators=[django.core.validators.MaxValueValidator(23)],
+                        verbose_name="hour",
+                    ),
+                ),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "quiet_week_emails",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="send the digest even in a quiet week",
+                    ),
+                ),
+                (
+                    "remind_due_soon",
+                    models.BooleanField(
+                        default=True, verbose_name="a tactic of mine is due tomorrow"
+                    ),
+                ),
+                (
+                    "remind_overdue",
+                    models.BooleanField(
+                        default=True, verbose_name="a tactic of mine became overdue"
+                    ),
+                ),
+                (
+                    "remind_report_due",
+                    models.BooleanField(
+                        default=True,
+                        verbose_name="a progress report is due for a campaign I lead",
+                    ),
+                ),
+                (
+                    "remind_assigned",
+                    models.BooleanField(
+                        default=True, verbose_name="someone assigns a tactic to me"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['digest_weekday', 'digest_hour'], name='campaigns_n_digest__452461_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('digest_weekday__gte', 0), ('digest_weekday__lte', 6)), name='preference_weekday_range'), models.CheckConstraint(condition=models.Q(('digest_hour__gte', 0), ('digest_hour__lte', 23)), name='preference_hour_range')],
+                "indexes": [
+                    models.Index(
+                        fields=["digest_weekday", "digest_hour"],
+                        name="campaigns_n_digest__452461_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("digest_weekday__gte", 0), ("digest_weekday__lte", 6)
+                        ),
+                        name="preference_weekday_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("digest_hour__gte", 0), ("digest_hour__lte", 23)
+                        ),
+                        name="preference_hour_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EmailDelivery',
+            name="EmailDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('digest', 'Weekly digest'), ('due_soon', 'Tactic due tomorrow'), ('overdue', 'Tactic overdue'), ('report_due', 'Progress report due'), ('assigned', 'Tactic assigned')], max_length=20)),
-                ('key', models.CharField(max_length=120)),
-                ('status', models.CharField(choices=[('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed (will retry)'), ('unknown', 'Unknown (interrupted while sending)'), ('skipped', 'Nothing to send')], default='sending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=1)),
-                ('claimed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("digest", "Weekly digest"),
+                            ("due_soon", "Tactic due tomorrow"),
+                            ("overdue", "Tactic overdue"),
+                            ("report_due", "Progress report due"),
+                            ("assigned", "Tactic assigned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(max_length=120)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed (will retry)"),
+                            ("unknown", "Unknown (interrupted while sending)"),
+                            ("skipped", "Nothing to send"),
+                        ],
+                        default="sending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=1)),
+                ("claimed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'email deliveries',
-                'ordering': ['-claimed_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'claimed_at'], name='campaigns_e_status_ed3cb0_idx'), models.Index(fields=['kind', 'key'], name='campaigns_e_kind_7a2e4d_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'key'), name='one_delivery_per_key'), models.CheckConstraint(condition=models.Q(('status__in', ['sending', 'sent', 'failed', 'unknown', 'skipped'])), name='delivery_status_valid')],
+                "verbose_name_plural": "email deliveries",
+                "ordering": ["-claimed_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "claimed_at"],
+                        name="campaigns_e_status_ed3cb0_idx",
+                    ),
+                    models.Index(
+                        fields=["kind", "key"], name="campaigns_e_kind_7a2e4d_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind", "key"), name="one_delivery_per_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "status__in",
+                                ["sending", "sent", "failed", "unknown", "skipped"],
+                            )
+                        ),
+                        name="delivery_status_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['campaign', 'due_on'], name='campaigns_m_campaig_d281a0_idx'),
+            model_name="milestone",
+            index=models.Index(
+                fields=["campaign", "due_on"], name="campaigns_m_campaig_d281a0_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('target_value__gte', 1)), name='milestone_target_positive'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_value__gte", 1)),
+                name="milestone_target_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['peer_move', 'pilot', 'milestone', 'survey'])), name='evidence_kind_valid'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["peer_move", "pilot", "milestone", "survey"])
+                ),
+                name="evidence_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='progressreport',
-            index=models.Index(fields=['campaign', '-period_end'], name='campaigns_p_campaig_f54db7_idx'),
+            model_name="progressreport",
+            index=models.Index(
+                fields=["campaign", "-period_end"],
+                name="campaigns_p_campaig_f54db7_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_ordered'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="report_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'sent'])), name='report_status_valid'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "sent"])),
+                name="report_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stakeholder',
-            index=models.Index(fields=['campaign', 'stance'], name='campaigns_s_campaig_b4b581_idx'),
+            model_name="stakeholder",
+            index=models.Index(
+                fields=["campaign", "stance"], name="campaigns_s_campaig_b4b581_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stakeholder',
-            constraint=models.UniqueConstraint(fields=('campaign', 'name'), name='unique_stakeholder_name'),
+            model_name="stakeholder",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "name"), name="unique_stakeholder_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stakeholder',
-            constraint=models.CheckConstraint(condition=models.Q(('power__gte', 1), ('power__lte', 5)), name='stakeholder_power_range'),
+            model_name="stakeholder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("power__gte", 1), ("power__lte", 5)),
+                name="stakeholder_power_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stakeholder',
-            constraint=models.CheckConstraint(condition=models.Q(('interest__gte', 1), ('interest__lte', 5)), name='stakeholder_interest_range'),
+            model_name="stakeholder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("interest__gte", 1), ("interest__lte", 5)),
+                name="stakeholder_interest_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stakeholder',
-            constraint=models.CheckConstraint(condition=models.Q(('stance__gte', 1), ('stance__lte', 6)), name='stakeholder_stance_range'),
+            model_name="stakeholder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stance__gte", 1), ("stance__lte", 6)),
+                name="stakeholder_stance_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='objection',
-            index=models.Index(fields=['campaign', 'answered_at'], name='campaigns_o_campaig_19422e_idx'),
+            model_name="objection",
+            index=models.Index(
+                fields=["campaign", "answered_at"],
+                name="campaigns_o_campaig_19422e_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='influencer',
-            constraint=models.UniqueConstraint(fields=('campaign', 'name'), name='unique_influencer_name'),
+            model_name="influencer",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "name"), name="unique_influencer_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='influence',
-            constraint=models.UniqueConstraint(fields=('influencer', 'stakeholder'), name='one_influence_per_pair'),
+            model_name="influence",
+            constraint=models.UniqueConstraint(
+                fields=("influencer", "stakeholder"), name="one_influence_per_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='influence',
-            constraint=models.CheckConstraint(condition=models.Q(('strength__gte', 1), ('strength__lte', 5)), name='influence_strength_range'),
+            model_name="influence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("strength__gte", 1), ("strength__lte", 5)),
+                name="influence_strength_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tactic',
-            index=models.Index(fields=['campaign', 'status', 'position'], name='campaigns_t_campaig_e2d483_idx'),
+            model_name="tactic",
+            index=models.Index(
+                fields=["campaign", "status", "position"],
+                name="campaigns_t_campaig_e2d483_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tactic',
-            index=models.Index(fields=['assignee', 'due_on'], name='campaigns_t_assigne_ff08f5_idx'),
+            model_name="tactic",
+            index=models.Index(
+                fields=["assignee", "due_on"], name="campaigns_t_assigne_ff08f5_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tactic',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['backlog', 'planned', 'in_progress', 'done', 'didnt_work'])), name='tactic_status_valid'),
+            model_name="tactic",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["backlog", "planned", "in_progress", "done", "didnt_work"],
+                    )
+                ),
+                name="tactic_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stancechange',
-            index=models.Index(fields=['stakeholder', '-recorded_at'], name='campaigns_s_stakeho_318bba_idx'),
+            model_name="stancechange",
+            index=models.Index(
+                fields=["stakeholder", "-recorded_at"],
+                name="campaigns_s_stakeho_318bba_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stancechange',
-            constraint=models.CheckConstraint(condition=models.Q(('from_stance', models.F('to_stance')), _negated=True), name='stance_change_moves'),
+            model_name="stancechange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_stance", models.F("to_stance")), _negated=True
+                ),
+                name="stance_change_moves",
+            ),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['campaign', '-created_at'], name='campaigns_a_campaig_707318_idx'),
+            model_name="activity",
+            index=models.Index(
+                fields=["campaign", "-created_at"],
+                name="campaigns_a_campaig_707318_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tactictemplate',
-            constraint=models.CheckConstraint(condition=models.Q(('milestone_target__gte', 1)), name='template_milestone_target_positive'),
+            model_name="tactictemplate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("milestone_target__gte", 1)),
+                name="template_milestone_target_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('team', 'user'), name='one_membership'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("team", "user"), name="one_membership"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'member', 'viewer'])), name='membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["owner", "member", "viewer"])),
+                name="membership_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True)), fields=('team', 'email'), name='one_open_invitation'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("accepted_at__isnull", True)),
+                fields=("team", "email"),
+                name="one_open_invitation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='campaign',
-            index=models.Index(fields=['team', 'status'], name='campaigns_c_team_id_d19344_idx'),
+            model_name="campaign",
+            index=models.Index(
+                fields=["team", "status"], name="campaigns_c_team_id_d19344_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'paused', 'won', 'lost'])), name='campaign_status_valid'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "paused", "won", "lost"])),
+                name="campaign_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('report_every_days__gte', 1), ('report_every_days__lte', 365)), name='campaign_report_cadence_range'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("report_every_days__gte", 1), ("report_every_days__lte", 365)
+                ),
+                name="campaign_report_cadence_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='campaign_ends_after_start'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="campaign_ends_after_start",
+            ),
         ),
     ]

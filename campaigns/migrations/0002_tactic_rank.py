@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
+        ("campaigns", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tactic',
-            name='position',
-            field=models.BigIntegerField(default=0, help_text='Rank within the column; lower is nearer the top.'),
+            model_name="tactic",
+            name="position",
+            field=models.BigIntegerField(
+                default=0, help_text="Rank within the column; lower is nearer the top."
+            ),
         ),
     ]

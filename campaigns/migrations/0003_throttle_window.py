@@ -4,19 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_tactic_rank'),
+        ("campaigns", "0002_tactic_rank"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ThrottleWindow',
+            name="ThrottleWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=80, unique=True)),
-                ('count', models.PositiveIntegerField(default=1)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("key", models.CharField(max_length=80, unique=True)),
+                ("count", models.PositiveIntegerField(default=1)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
     ]

@@ -4,80 +4,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_activity_team'),
+        ("campaigns", "0004_activity_team"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='campaign',
-            name='goal',
-            field=models.TextField(help_text="The change, framed in the decision makers' own goals.", max_length=2000),
+            model_name="campaign",
+            name="goal",
+            field=models.TextField(
+                help_text="The change, framed in the decision makers' own goals.",
+                max_length=2000,
+            ),
         ),
         migrations.AlterField(
-            model_name='evidence',
-            name='summary',
-            field=models.TextField(help_text='What it shows: the numbers, the finding, the move.', max_length=2000),
+            model_name="evidence",
+            name="summary",
+            field=models.TextField(
+                help_text="What it shows: the numbers, the finding, the move.",
+                max_length=2000,
+            ),
         ),
         migrations.AlterField(
-            model_name='influencer',
-            name='notes',
+            model_name="influencer",
+            name="notes",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='objection',
-            name='details',
+            model_name="objection",
+            name="details",
             field=models.TextField(blank=True, max_length=2000),
         ),
         migrations.AlterField(
-            model_name='peermove',
-            name='what',
-            field=models.TextField(max_length=2000, verbose_name='what they did'),
+            model_name="peermove",
+            name="what",
+            field=models.TextField(max_length=2000, verbose_name="what they did"),
         ),
         migrations.AlterField(
-            model_name='stakeholder',
-            name='cares_about',
-            field=models.TextField(blank=True, help_text='What they care about, in their own words.', max_length=2000),
+            model_name="stakeholder",
+            name="cares_about",
+            field=models.TextField(
+                blank=True,
+                help_text="What they care about, in their own words.",
+                max_length=2000,
+            ),
         ),
         migrations.AlterField(
-            model_name='stancechange',
-            name='reason',
+            model_name="stancechange",
+            name="reason",
             field=models.TextField(max_length=2000),
         ),
         migrations.AlterField(
-            model_name='tactic',
-            name='description',
+            model_name="tactic",
+            name="description",
             field=models.TextField(blank=True, max_length=10000),
         ),
         migrations.AlterField(
-            model_name='tactic',
-            name='outcome',
-            field=models.TextField(blank=True, help_text='What happened, and what was learned.', max_length=2000),
+            model_name="tactic",
+            name="outcome",
+            field=models.TextField(
+                blank=True,
+                help_text="What happened, and what was learned.",
+                max_length=2000,
+            ),
         ),
         migrations.AlterField(
-            model_name='tactic',
-            name='risk',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='risk note'),
+            model_name="tactic",
+            name="risk",
+            field=models.TextField(
+                blank=True, max_length=2000, verbose_name="risk note"
+            ),
         ),
         migrations.AlterField(
-            model_name='tacticcomment',
-            name='body',
+            model_name="tacticcomment",
+            name="body",
             field=models.TextField(max_length=2000),
         ),
         migrations.AlterField(
-            model_name='tactictemplate',
-            name='how_to',
-            field=models.TextField(blank=True, help_text='One step per line.', max_length=4000, verbose_name='how to do it'),
+            model_name="tactictemplate",
+            name="how_to",
+            field=models.TextField(
+                blank=True,
+                help_text="One step per line.",
+                max_length=4000,
+                verbose_name="how to do it",
+            ),
         ),
         migrations.AlterField(
-            model_name='tactictemplate',
-            name='risks',
-            field=models.TextField(blank=True, help_text='What can go wrong.', max_length=2000),
+            model_name="tactictemplate",
+            name="risks",
+            field=models.TextField(
+                blank=True, help_text="What can go wrong.", max_length=2000
+            ),
         ),
         migrations.AlterField(
-            model_name='tactictemplate',
-            name='summary',
-            field=models.TextField(help_text='What it is, in a sentence or two.', max_length=2000),
+            model_name="tactictemplate",
+            name="summary",
+            field=models.TextField(
+                help_text="What it is, in a sentence or two.", max_length=2000
+            ),
         ),
     ]
