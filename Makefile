@@ -48,7 +48,7 @@ beat: install
 	$(VENV)/bin/celery -A advocacy beat --loglevel INFO --schedule var/celerybeat-schedule
 
 # Load, digest and query numbers on PostgreSQL under gunicorn, compared with
-# the floor of a trivial view (see "Benchmark" in README.md). Needs PostgreSQL
+# the floor of a trivial view (see bench/README.md). Needs PostgreSQL
 # (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench) and wrk.
 bench: install
 	$(PY) bench/run.py

@@ -502,8 +502,8 @@ def run_growth(env):
 
 
 def update_readme(text):
-    """Puts the latest table between the README's bench markers."""
-    readme = ROOT / "README.md"
+    """Puts the latest table between bench/README.md's markers."""
+    readme = ROOT / "bench" / "README.md"
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
     content = readme.read_text()
     if start in content and end in content:

@@ -9,6 +9,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Invitation, Membership, Role, Team
+from .models import Invitation, Membership, Role, Team, User
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,44 @@ INVITATION_SALT = "campaigns.invitation"
 # Invitations are emails sent in the team's name: cap them so a compromised
 # or careless owner account cannot turn the app into a mailer.
 INVITATIONS_PER_HOUR = 20
+
+
+def pending_accounts():
+    """Accounts signed up for but not finished from the emailed link: not
+    active and without a password yet (an account an administrator turned
+    off keeps its password, so it never counts as pending)."""
+    return User.objects.filter(
+        is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
+
+
+def is_pending(user):
+    return not user.is_active and not user.has_usable_password()
+
+
+def forget_unfinished_signups(now=None):
+    """Delete sign-ups whose link has expired unused, with the teams made for
+    them that nobody else has joined since. Returns how many accounts went.
+
+    Nobody has shown that such an address is theirs, so nothing of it is
+    worth keeping; signing up again starts afresh."""
+    now = now or timezone.now()
+    expired = now - datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    with transaction.atomic():
+        users = list(
+            pending_accounts()
+            .filter(date_joined__lt=expired)
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        if not users:
+            return 0
+        Team.objects.filter(memberships__user__in=users).exclude(
+            memberships__user__in=User.objects.exclude(pk__in=users)
+        ).delete()
+        User.objects.filter(pk__in=users).delete()
+    logger.info("Forgot %d unfinished sign-ups", len(users))
+    return len(users)
 
 
 class LastOwnerError(Exception):

@@ -137,6 +137,38 @@ def test_signing_up_again_before_finishing_sends_a_fresh_link(client, db):
     assert Membership.objects.get(user=user).team.name == "Typo team"
 
 
+def test_signups_never_finished_are_forgotten_once_their_link_expires(client, db):
+    client.post(reverse("signup"), signup_data())
+    pending = User.objects.get(email="ada@example.org")
+    team = Membership.objects.get(user=pending).team
+    finished = MembershipFactory(role=Role.OWNER)
+    # Another pending sign-up whose team someone has joined meanwhile: the
+    # team stays for them.
+    client.post(reverse("signup"), signup_data(email="bo@example.org"))
+    shared = Membership.objects.get(user__email="bo@example.org").team
+    MembershipFactory(team=shared, role=Role.MEMBER)
+
+    link_life = datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    assert people.forget_unfinished_signups(timezone.now()) == 0
+    assert people.forget_unfinished_signups(timezone.now() + link_life * 2) == 2
+    assert not User.objects.filter(pk=pending.pk).exists()
+    assert not type(team).objects.filter(pk=team.pk).exists()
+    assert type(team).objects.filter(pk=shared.pk).exists()
+    assert User.objects.filter(pk=finished.user_id).exists()
+    assert type(team).objects.filter(pk=finished.team_id).exists()
+
+
+def test_signing_up_again_restarts_the_links_day(client, db):
+    client.post(reverse("signup"), signup_data())
+    user = User.objects.get(email="ada@example.org")
+    User.objects.filter(pk=user.pk).update(
+        date_joined=timezone.now() - datetime.timedelta(days=30)
+    )
+    client.post(reverse("signup"), signup_data())
+    assert people.forget_unfinished_signups() == 0
+    assert finish_signup(client, mail.outbox[-1]).status_code == 302
+
+
 def test_unfinished_signup_cannot_log_in(client, db):
     client.post(reverse("signup"), signup_data())
     response = client.post(

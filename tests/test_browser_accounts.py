@@ -34,7 +34,9 @@ def test_signup_logout_login(page, screenshot, transactional_db, mailoutbox):
     # The password is chosen from the emailed link.
     (message,) = mailoutbox
     assert message.to == ["rosa@example.org"]
-    link = re.search(r"https?://\S+/accounts/password/reset/\S+/", message.body).group(0)
+    link = re.search(r"https?://\S+/accounts/password/reset/\S+/", message.body).group(
+        0
+    )
     page.goto(urlsplit(link).path)
     page.get_by_role("heading", name="Choose your password").wait_for()
     page.get_by_label("New password", exact=True).fill(PASSWORD)

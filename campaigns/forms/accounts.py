@@ -3,27 +3,14 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
 from ..models import User
+from ..people import pending_accounts
 
 PASSWORD_HELP = "At least 10 characters; not a common password or all numbers."
 # Far beyond any passphrase or password manager, and it bounds the work of
 # hashing and of the similarity validator.
 PASSWORD_MAX = 1_000
-
-
-def pending_accounts():
-    """Accounts signed up for but not finished from the emailed link: not
-    active and without a password yet (an account an administrator turned
-    off keeps its password, so it never counts as pending)."""
-    return User.objects.filter(
-        is_active=False, password__startswith=UNUSABLE_PASSWORD_PREFIX
-    )
-
-
-def is_pending(user):
-    return not user.is_active and not user.has_usable_password()
 
 
 class PlainLabels:

@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods
@@ -26,11 +27,10 @@ from ..forms.accounts import (
     LoginForm,
     NewAccountForm,
     SignupForm,
-    is_pending,
-    pending_accounts,
 )
 from ..mail import SEND_ERRORS
 from ..models import Membership, Role, Team, User
+from ..people import is_pending, pending_accounts
 from ..teams import switch_team
 
 # Two backends are configured (throttling and passwords); a person who just
@@ -97,7 +97,9 @@ def _start_signup(*, name, email, team_name):
         # latest details count, and a fresh link goes to the mailbox.
         with transaction.atomic():
             user.name = name
-            user.save(update_fields=["name"])
+            # The new link's day counts from now (people.forget_unfinished_signups).
+            user.date_joined = timezone.now()
+            user.save(update_fields=["name", "date_joined"])
             Team.objects.filter(memberships__user=user).update(name=team_name)
         _send_account_email("signup_confirm", user, _finish_link(user))
     elif user.is_active:
