@@ -4,13 +4,14 @@ board, and starting a campaign from the playbook."""
 import datetime
 
 from django import forms
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
-from ..models import Campaign, Stance, TacticTemplate
+from ..models import NOTE_MAX, Campaign, Stance, TacticTemplate
+from ..versions import VersionedForm
 from .campaigns import DateInput, NoColonMixin
 
 
-class TacticTemplateForm(NoColonMixin, forms.ModelForm):
+class TacticTemplateForm(VersionedForm, NoColonMixin, forms.ModelForm):
     class Meta:
         model = TacticTemplate
         fields = [
@@ -84,6 +85,19 @@ SIZE_CHOICES = [
     ("large", "Large: an ongoing programme"),
 ]
 SIZE_DAYS = {"small": 30, "medium": 90, "large": 180}
+# How far ahead a campaign from the playbook may start. Its first step falls
+# due up to SIZE_DAYS after the start and its reports every few weeks from
+# it, so an unbounded date would run those sums past the end of the calendar.
+START_WITHIN_YEARS = 5
+
+
+def latest_start(today=None):
+    """The last day a campaign from the playbook may start on."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + START_WITHIN_YEARS)
+    except ValueError:  # 29 February, and no such day that year
+        return today.replace(year=today.year + START_WITHIN_YEARS, day=28)
 
 
 class StartCampaignForm(NoColonMixin, forms.Form):
@@ -117,11 +131,13 @@ class StartCampaignForm(NoColonMixin, forms.Form):
     )
     cares_about = forms.CharField(
         label="What do they care about?",
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="In their own words: the goals they will be judged on.",
     )
     goal = forms.CharField(
         label="Goal, in their terms",
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="How this change gets them what they already want.",
     )
@@ -148,6 +164,17 @@ class StartCampaignForm(NoColonMixin, forms.Form):
         self.by_key = _templates_by_key(templates)
         self.fields["templates"].choices = [(t.key, t.title) for t in templates]
         self.fields["starts_on"].initial = timezone.localdate
+        self.latest_start = latest_start()
+        self.fields["starts_on"].widget.attrs["max"] = self.latest_start.isoformat()
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on > self.latest_start:
+            raise forms.ValidationError(
+                f"Choose a start within {START_WITHIN_YEARS} years: "
+                f"{dateformat.format(self.latest_start, 'j M Y')} at the latest."
+            )
+        return starts_on
 
     def clean_templates(self):
         return [self.by_key[key] for key in self.cleaned_data["templates"]]

@@ -204,6 +204,9 @@ def stance_path(stakeholder, changes, today=None):
         "left": P_LEFT,
         "right": PATH_W - P_RIGHT,
         "start": start,
+        # Where they stood when first put on the map: their starting point,
+        # not a move (no stance change is recorded for it).
+        "first_stance": Stance(first_stance),
         "today": today,
         "date_y": PATH_H - 6,
     }
