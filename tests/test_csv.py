@@ -1,5 +1,6 @@
 """CSV export of stakeholders, tactics and milestones; stakeholder import
-with a preview, per-row errors, and all-or-nothing saving."""
+with a preview, per-row errors, and all-or-nothing saving. Influencers and
+tactics: tests/test_csv_import.py; reading the file: tests/test_csv_read.py."""
 
 import base64
 import csv
@@ -234,17 +235,32 @@ def test_round_trip_keeps_the_data(client_for, owner, member, campaign):
     assert again == exported
 
 
-def test_files_that_are_not_csv_or_utf8(client_for, owner, campaign):
+def test_files_that_are_not_csv_text(client_for, owner, campaign):
     client = client_for(owner)
-    response = client.post(
-        reverse("import_stakeholders", args=[campaign.pk]),
-        {"file": SimpleUploadedFile("x.csv", "name\nJosé\n".encode("latin-1"))},
-    )
+    url = reverse("import_stakeholders", args=[campaign.pk])
+
+    def post(raw):
+        return client.post(url, {"file": SimpleUploadedFile("x.csv", raw)})
+
+    # Windows-1252, as Excel saves plain "CSV": read, not refused.
+    response = post("name\nJosé Müller\n".encode("cp1252"))
+    assert response.status_code == 200
+    assert "José Müller" in response.content.decode()
+    # Bytes no encoding reads: refused, naming the row.
+    response = post(b"name\nfine\nJos\x81\n")
     assert response.status_code == 400
-    assert "not UTF-8" in response.content.decode()
+    [(number, message)] = response.context["result"].errors
+    assert number == 3 and message.startswith("Byte 0x81 cannot be read")
+    # A workbook under a .csv name: said so, next to the field.
+    response = post(b"PK\x03\x04\x14\x00\x06\x00rest")
+    assert response.status_code == 400
+    assert (
+        "This is a workbook (.xlsx or .ods), not a CSV file."
+        in (response.context["form"].errors["file"][0])
+    )
     assert upload(client, campaign, "who,what\nA,B\n").status_code == 400
     assert upload(client, campaign, "").status_code == 400
-    response = client.post(reverse("import_stakeholders", args=[campaign.pk]), {})
+    response = client.post(url, {})
     assert "Choose a CSV file to import." in response.content.decode()
     assert not Stakeholder.objects.exists()
 

@@ -1,10 +1,11 @@
-"""CSV downloads of a campaign's stakeholders, tactics and milestones, and
-importing stakeholders: upload, preview, then save all rows or none."""
+"""CSV downloads of a campaign's stakeholders, influencers, tactics and
+milestones, and importing stakeholders, influencers or tactics: upload,
+preview, then save all rows or none."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -12,23 +13,32 @@ from django.utils.text import slugify
 from .. import csv_io
 from ..access import get_campaign
 from ..forms.transfer import ImportForm, row_form_for
-from .campaigns import only_reading, writable_campaign
+from .campaigns import only_reading
+
+# Where each kind is looked at once imported.
+IMPORTED_TO = {
+    "stakeholders": "stakeholder_list",
+    "influencers": "influencer_list",
+    "tactics": "board",
+}
 
 
-def _render(request, campaign, form=None, result=None, preview=None, status=200):
-    if form is None and request.membership.can_write:
-        form = ImportForm()
+def _render(request, campaign, kind, form=None, result=None, preview=None, status=200):
+    can_write = request.membership.can_write
+    if form is None and can_write:
+        form = ImportForm(kind=kind)
     return render(
         request,
         "transfer/transfer.html",
         {
             "nav": "campaigns",
             "campaign": campaign,
-            "can_write": request.membership.can_write,
+            "can_write": can_write,
+            "kind": kind,
+            "kinds": csv_io.KINDS.values(),
             "form": form,
             "result": result,
             "preview": preview,
-            "columns": csv_io.STAKEHOLDER_COLUMNS,
         },
         status=status,
     )
@@ -39,7 +49,7 @@ def transfer(request, campaign_pk):
     campaign = get_campaign(request, campaign_pk)
     if refused := only_reading(request):
         return refused
-    return _render(request, campaign)
+    return _render(request, campaign, csv_io.STAKEHOLDERS)
 
 
 def _download(campaign, what, header, rows):
@@ -61,6 +71,19 @@ def export_stakeholders(request, campaign_pk):
         "stakeholders",
         csv_io.STAKEHOLDER_COLUMNS,
         csv_io.stakeholder_rows(campaign),
+    )
+
+
+@login_required
+def export_influencers(request, campaign_pk):
+    campaign = get_campaign(request, campaign_pk)
+    if refused := only_reading(request):
+        return refused
+    return _download(
+        campaign,
+        "influencers",
+        csv_io.INFLUENCER_COLUMNS,
+        csv_io.influencer_rows(campaign),
     )
 
 
@@ -88,43 +111,51 @@ def export_milestones(request, campaign_pk):
 
 
 @login_required
-def import_stakeholders(request, campaign_pk):
-    """First post: the file, answered with a preview (or the errors). Second
-    post: the previewed text and "confirm", answered by saving every row."""
-    campaign = writable_campaign(request, campaign_pk)
+def import_csv(request, campaign_pk, kind):
+    """GET: the import form for `kind`. First post: the file, answered with
+    a preview (or its problems). Second post: the previewed file and
+    "confirm", answered by saving every row. Viewers get 403 throughout."""
+    campaign = get_campaign(request, campaign_pk, write=True)
+    kind = csv_io.KINDS[kind]
+    if request.method == "GET":
+        return _render(request, campaign, kind)
     if request.method != "POST":
-        return redirect("transfer", campaign.pk)
-    form = ImportForm(request.POST, request.FILES)
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = ImportForm(request.POST, request.FILES, kind=kind)
     if not form.is_valid():
-        return _render(request, campaign, form, status=400)
-    if form.cleaned_data["file"]:
-        try:
-            text = csv_io.read_text(form.cleaned_data["file"])
-        except ValueError as error:
-            form.add_error("file", str(error))
-            return _render(request, campaign, form, status=400)
-    else:
-        text = form.cleaned_data["content"]
-    result = csv_io.parse_stakeholders(text, campaign, row_form_for(campaign))
+        return _render(request, campaign, kind, form, status=400)
+    raw, text = form.cleaned_data["raw"], form.cleaned_data["text"]
+    row_form = row_form_for(kind, campaign)
+    result = csv_io.parse(text, kind, campaign, row_form)
     if not result.ok:
-        return _render(request, campaign, form, result=result, status=400)
+        return _refuse(request, campaign, kind, form, result, status=400)
+    preview = ImportForm(initial={"content": ImportForm.encode(raw)}, kind=kind)
     if "confirm" not in request.POST or not form.cleaned_data["content"]:
-        # Valid: show what would be imported, carrying the text to the next post.
-        confirm = ImportForm(initial={"content": ImportForm.encode(text)})
-        return _render(request, campaign, form, result=result, preview=confirm)
+        return _render(request, campaign, kind, form, result=result, preview=preview)
     try:
-        created = csv_io.save_stakeholders(campaign, result, request.user)
+        created = csv_io.save(kind, campaign, result, request.user)
     except IntegrityError:
-        result.errors.append(
-            (
-                None,
-                "Someone added a stakeholder with one of these names meanwhile; "
-                "nothing was imported. Try again.",
-            )
+        # A name taken or a person removed meanwhile: check the file again,
+        # so that what changed is named, and keep it for another try.
+        messages.error(
+            request,
+            "The campaign changed while you were importing, so nothing was "
+            "imported. The file has been checked again.",
         )
-        return _render(request, campaign, form, result=result, status=409)
-    messages.success(
-        request,
-        f"Imported {len(created)} stakeholder{'s' if len(created) != 1 else ''}.",
+        result = csv_io.parse(text, kind, campaign, row_form_for(kind, campaign))
+        if not result.ok:
+            return _refuse(request, campaign, kind, form, result, status=409)
+        return _render(request, campaign, kind, form, result, preview, status=409)
+    messages.success(request, f"Imported {kind.count(len(created))}.")
+    return redirect(IMPORTED_TO[kind.key], campaign.pk)
+
+
+def _refuse(request, campaign, kind, form, result, status):
+    """The problems, listed above the form and summed up next to its field."""
+    count = len(result.errors)
+    form.add_error(
+        "file",
+        f"{count} problem{'s' if count != 1 else ''} in the file, listed above. "
+        "Nothing was imported: fix the file and upload it again.",
     )
-    return redirect("stakeholder_list", campaign.pk)
+    return _render(request, campaign, kind, form, result=result, status=status)
