@@ -234,3 +234,13 @@ class ProgressReportAdmin(admin.ModelAdmin):
     search_fields = ["title", "campaign__name"]
     raw_id_fields = ["campaign", "sent_by", "created_by"]
     date_hierarchy = "period_end"
+
+
+@admin.register(models.ReportPdf)
+class ReportPdfAdmin(admin.ModelAdmin):
+    list_display = ["report", "paper", "status", "requested_at", "finished_at"]
+    list_filter = ["status", "paper"]
+    search_fields = ["report__title"]
+    raw_id_fields = ["report"]
+    # The bytes and the HTML they were made from are not for reading here.
+    exclude = ["content", "html"]
