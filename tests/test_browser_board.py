@@ -133,7 +133,9 @@ def test_assign_a_teammate_from_the_side_panel(
     page.locator(f"#tactic-{pk} .card__title a").click()
     panel = page.locator("#panel")
     panel.get_by_role("heading", name="Usage policy draft").wait_for()
-    assert page.url.endswith("/board/")  # a panel, not a new page
+    # A panel over the board, with its own address (Back closes it).
+    assert page.url.endswith(f"/tactics/{pk}/")
+    assert panel.is_visible()
     panel.get_by_label("Assignee").select_option(label=owner.name)
     panel.get_by_label("Due date").fill(
         (timezone.localdate() + datetime.timedelta(days=9)).isoformat()

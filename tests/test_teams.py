@@ -344,10 +344,10 @@ def test_another_teams_ids_are_404(owner_client, team):
 
 def test_owner_actions_are_post_only(owner_client, team, member):
     m = membership_of(member, team)
-    assert (
-        owner_client.get(reverse("member_remove", args=[team.pk, m.pk])).status_code
-        == 405
-    )
+    # Opened as a page, the URL leads to the team page and removes nobody.
+    response = owner_client.get(reverse("member_remove", args=[team.pk, m.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("team_detail", args=[team.pk])
     assert Membership.objects.filter(pk=m.pk).exists()
 
 

@@ -152,6 +152,9 @@ def stance_pipeline(request, campaign_pk):
 def stance_move(request, campaign_pk, stakeholder_pk):
     campaign = get_campaign(request, campaign_pk)
     get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+    if request.method == "GET":  # a refused move's address, opened again
+        pipeline = reverse("stance_pipeline", args=[campaign.pk])
+        return redirect(f"{pipeline}#card-{stakeholder_pk}")
     if refused := _post_only(request):
         return refused
     tactics = list(campaign.tactics.order_by("title"))
@@ -251,6 +254,8 @@ def stance_history(request, campaign_pk):
 def stakeholder_contact(request, campaign_pk, stakeholder_pk):
     campaign = get_campaign(request, campaign_pk)
     stakeholder = get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+    if request.method == "GET":  # a refused note's address, opened again
+        return redirect(stakeholder)
     if refused := _post_only(request):
         return refused
     form = ContactForm(request.POST)

@@ -134,6 +134,8 @@ def _member(membership, membership_pk):
 @login_required
 def invite(request, team_pk):
     membership = get_membership(request, team_pk)
+    if request.method == "GET":  # a failed invite's address, opened again
+        return redirect("team_detail", membership.team_id)
     if refusal := _allow(request, membership, "POST", owner=True):
         return refusal
     form = InviteForm(request.POST, team=membership.team)
@@ -165,6 +167,8 @@ def revoke_invitation(request, team_pk, invitation_pk):
     invitation = get_object_or_404(
         Invitation, pk=invitation_pk, team=membership.team, accepted_at__isnull=True
     )
+    if request.method == "GET":
+        return redirect("team_detail", membership.team_id)
     if refusal := _allow(request, membership, "POST", owner=True):
         return refusal
     # Deleting the row is what makes the emailed link stop working.
@@ -178,6 +182,8 @@ def revoke_invitation(request, team_pk, invitation_pk):
 def change_role(request, team_pk, membership_pk):
     membership = get_membership(request, team_pk)
     target = _member(membership, membership_pk)
+    if request.method == "GET":  # a refused change's address, opened again
+        return redirect("team_detail", membership.team_id)
     if refusal := _allow(request, membership, "POST", owner=True):
         return refusal
     form = RoleForm(request.POST)
@@ -198,6 +204,8 @@ def change_role(request, team_pk, membership_pk):
 def remove_member(request, team_pk, membership_pk):
     membership = get_membership(request, team_pk)
     target = _member(membership, membership_pk)
+    if request.method == "GET":  # a refused removal's address, opened again
+        return redirect("team_detail", membership.team_id)
     if refusal := _allow(request, membership, "POST", owner=True):
         return refusal
     try:
