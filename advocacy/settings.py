@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their own long-lived headers.
+    "campaigns.cache_headers.RevalidateHtmlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -247,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "campaigns.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
+    },
+    "forget-unfinished-signups": {
+        "task": "campaigns.tasks.forget_unfinished_signups",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 # Digests are built for this many people per task, in a fixed number of queries.

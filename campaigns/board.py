@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from . import versions
 from .models import Activity, Campaign, Tactic, TacticStatus
 
 CLOSED = frozenset({TacticStatus.DONE, TacticStatus.DIDNT_WORK})
@@ -359,60 +360,71 @@ def week_groups(tactics, today=None):
 
 
 def save_card(form, actor):
-    """Save an edited card and record what changed, field by field."""
+    """Save an edited card over the version it was loaded from (only the
+    form's fields: never a move's column or place) and record what changed,
+    field by field. None, with form.conflict, if a newer version was saved."""
+    if not form.changed_data:
+        return form.instance  # what was sent is what is saved
+    return versions.save(form, lambda: _write_card(form, actor))
+
+
+def _write_card(form, actor):
     from . import reminders
 
     changed = set(form.changed_data)
-    if not changed:
-        return form.instance
-    tactic = form.instance
     old_due = form.initial.get("due_on")
-    with transaction.atomic():
-        tactic = form.save()  # bumps the board version (signals.py)
-        campaign = tactic.campaign
-        if "assignee" in changed:
-            assignee = tactic.assignee
-            Activity.record(
-                campaign,
-                actor,
-                Activity.Verb.TACTIC_ASSIGNED,
-                f"Assigned “{tactic.title}” to {assignee}"
-                if assignee
-                else f"Unassigned “{tactic.title}”",
-                tactic=tactic,
-                data={"assigned_by": actor.pk, "assignee": tactic.assignee_id},
-            )
-            if assignee and assignee.pk != actor.pk:
-                reminders.queue_assignment_email(tactic, assigned_by=actor)
-        if "due_on" in changed:
-            Activity.record(
-                campaign,
-                actor,
-                Activity.Verb.TACTIC_DUE_CHANGED,
-                f"Changed the due date of “{tactic.title}”",
-                tactic=tactic,
-                data={
-                    "from": old_due.isoformat() if old_due else None,
-                    "to": tactic.due_on.isoformat() if tactic.due_on else None,
-                },
-            )
-        if "outcome" in changed:
-            Activity.record(
-                campaign,
-                actor,
-                Activity.Verb.TACTIC_OUTCOME,
-                f"Recorded the outcome of “{tactic.title}”",
-                tactic=tactic,
-                data={"status": tactic.status},
-            )
-        rest = changed - {"assignee", "due_on", "outcome"}
-        if rest:
-            Activity.record(
-                campaign,
-                actor,
-                Activity.Verb.TACTIC_UPDATED,
-                f"Updated “{tactic.title}”",
-                tactic=tactic,
-                data={"fields": sorted(rest)},
-            )
-    return tactic
+    versions.save_fields(form)  # bumps the board version (signals.py)
+    tactic = form.instance
+    campaign = tactic.campaign
+    # The version, for telling a teammate whose save it refuses who saved it.
+    version = tactic.version
+    if "assignee" in changed:
+        assignee = tactic.assignee
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.TACTIC_ASSIGNED,
+            f"Assigned “{tactic.title}” to {assignee}"
+            if assignee
+            else f"Unassigned “{tactic.title}”",
+            tactic=tactic,
+            data={
+                "assigned_by": actor.pk,
+                "assignee": tactic.assignee_id,
+                "version": version,
+            },
+        )
+        if assignee and assignee.pk != actor.pk:
+            reminders.queue_assignment_email(tactic, assigned_by=actor)
+    if "due_on" in changed:
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.TACTIC_DUE_CHANGED,
+            f"Changed the due date of “{tactic.title}”",
+            tactic=tactic,
+            data={
+                "from": old_due.isoformat() if old_due else None,
+                "to": tactic.due_on.isoformat() if tactic.due_on else None,
+                "version": version,
+            },
+        )
+    if "outcome" in changed:
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.TACTIC_OUTCOME,
+            f"Recorded the outcome of “{tactic.title}”",
+            tactic=tactic,
+            data={"status": tactic.status, "version": version},
+        )
+    rest = changed - {"assignee", "due_on", "outcome"}
+    if rest:
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.TACTIC_UPDATED,
+            f"Updated “{tactic.title}”",
+            tactic=tactic,
+            data={"fields": sorted(rest), "version": version},
+        )

@@ -12,6 +12,8 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
+from .versions import Versioned
+
 # Longest free text a person types: a few paragraphs for a note, a goal or a
 # reason, more for a template's steps. Long enough that nobody writing for a
 # person hits it; short enough that the pages, cards and reports showing it
@@ -168,7 +170,7 @@ class CampaignStatus(models.TextChoices):
     LOST = "lost", "Lost"
 
 
-class Campaign(models.Model):
+class Campaign(Versioned, models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=160)
     goal = models.TextField(
@@ -212,6 +214,10 @@ class Campaign(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Both move only through an UPDATE … + 1: a full save of a campaign read
+    # earlier never writes back an old value (Versioned).
+    counters = ("board_version", "version")
+
     class Meta:
         ordering = ["status", "name"]
         indexes = [models.Index(fields=["team", "status"])]
@@ -233,18 +239,6 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        # board_version only ever moves forward through an UPDATE … + 1; a
-        # full save of a campaign loaded earlier must not write back an old
-        # value (cached boards are keyed on it).
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                f.name
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "board_version"
-            ]
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("campaign_detail", args=[self.pk])
@@ -270,7 +264,7 @@ def _one_to_five():
     return [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class Stakeholder(models.Model):
+class Stakeholder(Versioned, models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="stakeholders"
     )
@@ -301,6 +295,7 @@ class Stakeholder(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["-power", "name"]
         indexes = [models.Index(fields=["campaign", "stance"])]
@@ -372,7 +367,7 @@ class StanceChange(models.Model):
         return "up" if self.to_stance > self.from_stance else "down"
 
 
-class Influencer(models.Model):
+class Influencer(Versioned, models.Model):
     """Someone a stakeholder listens to."""
 
     campaign = models.ForeignKey(
@@ -392,6 +387,7 @@ class Influencer(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -441,7 +437,7 @@ class TacticStatus(models.TextChoices):
     DIDNT_WORK = "didnt_work", "Didn't work"
 
 
-class Tactic(models.Model):
+class Tactic(Versioned, models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="tactics"
     )
@@ -496,6 +492,7 @@ class Tactic(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["status", "position"]
         indexes = [
@@ -538,7 +535,7 @@ class TacticComment(models.Model):
         return f"Comment by {self.author} on {self.tactic}"
 
 
-class Milestone(models.Model):
+class Milestone(Versioned, models.Model):
     """A measurable goal, e.g. "40 staff at a lunch-and-learn"."""
 
     campaign = models.ForeignKey(
@@ -554,6 +551,7 @@ class Milestone(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [models.Index(fields=["campaign", "due_on"])]
@@ -841,7 +839,7 @@ class ThrottleWindow(models.Model):
 # ---- playbook templates, objections and evidence, progress reports ------
 
 
-class TacticTemplate(models.Model):
+class TacticTemplate(Versioned, models.Model):
     """A team's own playbook entry, shown next to the built-in ones."""
 
     team = models.ForeignKey(
@@ -882,6 +880,7 @@ class TacticTemplate(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["title", "pk"]
         constraints = [
@@ -931,7 +930,7 @@ class PeerMove(models.Model):
         return f"{self.organisation}: {self.what[:60]}"
 
 
-class Objection(models.Model):
+class Objection(Versioned, models.Model):
     """A stakeholder's reason to say no ("no budget", "loss of control")."""
 
     campaign = models.ForeignKey(
@@ -962,6 +961,7 @@ class Objection(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["answered_at", "-created_at", "-pk"]
         indexes = [models.Index(fields=["campaign", "answered_at"])]
@@ -1035,7 +1035,7 @@ class ReportStatus(models.TextChoices):
     SENT = "sent", "Sent"
 
 
-class ProgressReport(models.Model):
+class ProgressReport(Versioned, models.Model):
     """What a campaign did and showed in a period, as sent upward.
 
     The sections are stored as text when the draft is made and can be edited
@@ -1074,6 +1074,7 @@ class ProgressReport(models.Model):
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
     class Meta:
         ordering = ["-period_end", "-pk"]
         indexes = [models.Index(fields=["campaign", "-period_end"])]
@@ -1097,3 +1098,52 @@ class ProgressReport(models.Model):
     @property
     def is_sent(self):
         return self.status == ReportStatus.SENT
+
+
+class ReportPdf(models.Model):
+    """A progress report rendered to PDF by the worker, once per content.
+
+    `key` is the sha256 of what the PDF is made from (the report's HTML, the
+    paper size and the print style sheet): a report that reads differently
+    gets a row of its own, one that reads the same reuses its PDF. The bytes
+    live here because the database is what every web and worker machine
+    shares. The states and claims are in campaigns/report_pdf.py."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Paper(models.TextChoices):
+        A4 = "a4", "A4"
+        LETTER = "letter", "US Letter"
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="pdfs"
+    )
+    key = models.CharField(max_length=64)
+    paper = models.CharField(max_length=6, choices=Paper, default=Paper.A4)
+    status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
+    # The document the worker renders; emptied once the PDF is made.
+    html = models.TextField(blank=True)
+    content = models.BinaryField(blank=True, default=b"")
+    # What the reader is told when it failed.
+    error = models.CharField(max_length=300, blank=True)
+    # Renders started: a task delivered again after its worker died counts.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "key"], name="report_pdf_one_per_content"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "ready", "failed"]),
+                name="report_pdf_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report} ({self.get_paper_display()}, {self.status})"

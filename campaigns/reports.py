@@ -34,6 +34,16 @@ SECTIONS = (
     ("credit", "Thanks"),
 )
 HEADINGS = dict(SECTIONS)
+# The longest text of one section, typed or drafted: a report is read on a
+# page or two, and its PDF is made from at most len(SECTIONS) of these. Drafts
+# stay inside it (see _bullets), counting each line break as two characters,
+# as a browser sends a textarea back (CR LF), so a draft always saves.
+REPORT_SECTION_MAX = 5_000
+LINE_MAX = REPORT_SECTION_MAX // 4  # one drafted line, so a few always fit
+# The dates a period may have: inside the calendar far enough that the day
+# after it (bounds) and the fortnight of next steps after it still exist.
+PERIOD_FIRST = datetime.date(1900, 1, 1)
+PERIOD_LAST = datetime.date(8999, 12, 31)
 NEXT_STEPS_DAYS = 14  # open tactics due this soon after the period are "next"
 OPEN = (TacticStatus.BACKLOG, TacticStatus.PLANNED, TacticStatus.IN_PROGRESS)
 MILESTONE_VERBS = (Activity.Verb.MILESTONE_PROGRESSED, Activity.Verb.MILESTONE_REACHED)
@@ -55,7 +65,8 @@ def default_title(campaign, start, end):
 
 
 def bounds(start, end):
-    """Aware datetimes [from, to) covering the two dates inclusively."""
+    """Aware datetimes [from, to) covering the two dates inclusively (dates
+    from PERIOD_FIRST to PERIOD_LAST: the day after the last one exists)."""
     tz = timezone.get_current_timezone()
     begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     finish = datetime.datetime.combine(
@@ -206,8 +217,53 @@ def _deciders_to_thank(changes):
     return rose
 
 
-def _bullets(lines):
-    return "\n".join(f"- {line}" for line in lines)
+def _size(text):
+    """Characters as a form counts them when a browser sends the text back."""
+    return len(text) + text.count("\n")
+
+
+def _clip(line, limit=LINE_MAX):
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _bullets(lines, limit=REPORT_SECTION_MAX):
+    """One "- " line each, within `limit`: as many as fit, in order, then
+    "…and N more" for the rest."""
+    lines = [f"- {_clip(line)}" for line in lines]
+    text = "\n".join(lines)
+    if _size(text) <= limit:
+        return text
+    room = limit - _size(f"\n- …and {len(lines)} more.")
+    kept, used = [], 0
+    for line in lines:
+        used += _size("\n" if kept else "") + _size(line)
+        if used > room:
+            break
+        kept.append(line)
+    kept.append(f"- …and {len(lines) - len(kept)} more.")
+    return "\n".join(kept)
+
+
+def _thanks(names, limit=REPORT_SECTION_MAX):
+    """The thank-you sentence naming as many of `names` as fit."""
+    names = [_clip(name) for name in names]
+
+    def sentence(named):
+        return (
+            f"Thank you to {_names(named)}: "
+            "this period's progress came with your support."
+        )
+
+    if _size(sentence(names)) <= limit:
+        return sentence(names)
+    room = limit - _size(sentence([f"{len(names)} more"]))
+    kept, used = [], 0
+    for name in names:
+        used += _size(name) + len(", ")
+        if used > room:
+            break
+        kept.append(name)
+    return sentence([*kept, f"{len(names) - len(kept)} more"])
 
 
 def _plural(n, word, words=None):
@@ -285,11 +341,8 @@ def compose(period):
     )
 
     if p.credited:
-        names = _names(
+        sections["credit"] = _thanks(
             f"{s.name} (now {Stance(to).label.lower()})" for s, _, to in p.credited
-        )
-        sections["credit"] = (
-            f"Thank you to {names}: this period's progress came with your support."
         )
     else:
         sections["credit"] = ""

@@ -1,5 +1,6 @@
-"""Celery tasks: thin wrappers around the plain functions in digests.py and
-reminders.py, adding retries with exponential backoff on mail server errors.
+"""Celery tasks: thin wrappers around the plain functions in digests.py,
+reminders.py, people.py and report_pdf.py, adding retries with exponential
+backoff on mail server errors and time limits on rendering PDFs.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
@@ -12,10 +13,11 @@ has these tasks in Celery's registry, where logic can queue one by name.
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from . import digests, mail, reminders
+from . import digests, mail, people, reminders, report_pdf
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +77,19 @@ def send_assignment_email(self, tactic_pk, assignee_id, assigned_by_id, key):
         )
     except mail.SEND_ERRORS as error:
         raise _retry(self, error) from error
+
+
+@shared_task(
+    soft_time_limit=report_pdf.SOFT_TIME_LIMIT,
+    time_limit=report_pdf.TIME_LIMIT,
+    **TASK_OPTIONS,
+)
+def render_report_pdf(pdf_pk):
+    """Make a progress report's PDF (WeasyPrint), within the time limits."""
+    return report_pdf.render(pdf_pk, interrupted=SoftTimeLimitExceeded)
+
+
+@shared_task(**TASK_OPTIONS)
+def forget_unfinished_signups():
+    """Run by beat daily: remove sign-ups whose emailed link expired unused."""
+    return people.forget_unfinished_signups()

@@ -236,6 +236,11 @@ report_urls = [
     path("<id:report_pk>/", reports.report_detail, name="report_detail"),
     path("<id:report_pk>/edit/", reports.report_edit, name="report_edit"),
     path("<id:report_pk>/pdf/", reports.report_pdf, name="report_pdf"),
+    path(
+        "<id:report_pk>/pdf/status/",
+        reports.report_pdf_status,
+        name="report_pdf_status",
+    ),
     path("<id:report_pk>/send/", reports.report_send, name="report_send"),
 ]
 
@@ -246,16 +251,35 @@ transfer_urls = [
         transfer.export_stakeholders,
         name="export_stakeholders",
     ),
+    path(
+        "export/influencers.csv",
+        transfer.export_influencers,
+        name="export_influencers",
+    ),
     path("export/tactics.csv", transfer.export_tactics, name="export_tactics"),
     path(
         "export/milestones.csv",
         transfer.export_milestones,
         name="export_milestones",
     ),
+    # One view for every kind of file; the route fixes the kind.
     path(
         "import/stakeholders/",
-        transfer.import_stakeholders,
+        transfer.import_csv,
+        {"kind": "stakeholders"},
         name="import_stakeholders",
+    ),
+    path(
+        "import/influencers/",
+        transfer.import_csv,
+        {"kind": "influencers"},
+        name="import_influencers",
+    ),
+    path(
+        "import/tactics/",
+        transfer.import_csv,
+        {"kind": "tactics"},
+        name="import_tactics",
     ),
 ]
 

@@ -13,6 +13,7 @@ from tests.world import (
     OWNER_READ,
     PERSONAL,
     PUBLIC,
+    WRITERS_ONLY,
     World,
     all_patterns,
     private_patterns,
@@ -28,6 +29,7 @@ def world(db):
 def test_every_pattern_is_classified():
     names = {p.name for p in all_patterns()}
     assert names >= PUBLIC, PUBLIC - names
+    assert names >= WRITERS_ONLY, WRITERS_ONLY - names
     assert len(private_patterns()) >= 30
 
 
@@ -79,7 +81,8 @@ def test_viewers_read_but_cannot_write(client_for, world):
     for pattern in private_patterns():
         url = world.url(pattern)
         response = viewer.get(url)
-        allowed = (403,) if pattern.name in OWNER_READ else (200, 302, 405)
+        refused = pattern.name in OWNER_READ or pattern.name in WRITERS_ONLY
+        allowed = (403,) if refused else (200, 302, 405)
         assert response.status_code in allowed, (url, response.status_code)
         if pattern.name in PERSONAL:
             continue
@@ -142,6 +145,8 @@ def expected(role, pattern, method):
     if method == "get":
         if name in OWNER_READ and role != "owner":
             return {403}
+        if name in WRITERS_ONLY and role == "viewer":
+            return {403}
         return READ_OK
     # An empty POST.
     if role == "viewer" and name not in PERSONAL:
@@ -202,3 +207,26 @@ def test_access_matrix_owner(client_for, world):
         if status >= 500:
             wrong.append((pattern.name, "post", status))
     assert not wrong, wrong
+
+
+def test_refused_report_pdf_requests_queue_no_pdf(client, client_for, world):
+    """A report's PDF rows are left out of row_counts (a reader's GET queues
+    one, see world.DERIVED); refused requests, and a viewer asking for a
+    draft's PDF, queue none."""
+    from campaigns.models import ReportPdf
+
+    webs = [client, client_for(world.outsider), client_for(world.viewer)]
+    pdf_patterns = [p for p in private_patterns() if p.name.startswith("report_pdf")]
+    assert {p.name for p in pdf_patterns} == {"report_pdf", "report_pdf_status"}
+    for pattern in pdf_patterns:
+        for children in (world.objects, world.foreign):
+            url = world.url(pattern, world.objects, children)
+            for web in webs:
+                for method in METHODS:
+                    assert getattr(web, method)(url).status_code < 500
+    owner = client_for(world.owner)
+    for pattern in pdf_patterns:
+        url = world.url(pattern, world.objects, world.foreign)
+        for method in METHODS:
+            assert getattr(owner, method)(url).status_code == 404
+    assert not ReportPdf.objects.exists()

@@ -31,6 +31,7 @@ from tests.factories import (
     TacticFactory,
     UserFactory,
 )
+from tests.versions import loaded_version, version_of
 
 B = TacticStatus.BACKLOG
 P = TacticStatus.PLANNED
@@ -324,11 +325,14 @@ class TestBoardPage:
 
     def test_writer_edits_wip_limits(self, member_client, campaign):
         url = reverse("board_limits", args=[campaign.pk])
-        response = member_client.post(url, {IP: "3", D: ""})
+        board = reverse("board", args=[campaign.pk])
+        version = loaded_version(member_client, board)
+        response = member_client.post(url, {IP: "3", D: "", "version": version})
         assert response.status_code == 302
         campaign.refresh_from_db()
         assert campaign.wip_limits == {IP: 3}
-        bad = member_client.post(url, {IP: "-1"})
+        version = loaded_version(member_client, board)
+        bad = member_client.post(url, {IP: "-1", "version": version})
         assert bad.status_code == 400
 
     def test_query_count_does_not_depend_on_cards(
@@ -557,9 +561,12 @@ class TestMoveView:
         self, member_client, campaign, cards
     ):
         url = reverse("tactic_outcome", args=[campaign.pk, cards["a"].pk])
-        assert member_client.post(url, {"outcome": ""}).status_code == 302
+        version = version_of(cards["a"])
+        data = {"outcome": "", "version": version}
+        assert member_client.post(url, data).status_code == 302
         assert not Activity.objects.filter(verb=Activity.Verb.TACTIC_OUTCOME).exists()
-        member_client.post(url, {"outcome": "The CFO asked for numbers."})
+        data = {"outcome": "The CFO asked for numbers.", "version": version}
+        member_client.post(url, data)
         cards["a"].refresh_from_db()
         assert cards["a"].outcome == "The CFO asked for numbers."
         assert Activity.objects.filter(
@@ -754,6 +761,7 @@ class TestCardPanel:
                 "influencer": influencer.pk,
                 "risk": "Burns trust if sloppy",
                 "outcome": "",
+                "version": loaded_version(member_client, url),
             },
         )
         assert response.status_code == 302
@@ -765,7 +773,11 @@ class TestCardPanel:
         assert tactic.influencer == influencer
         assert tactic.risk == "Burns trust if sloppy"
         assigned = Activity.objects.get(verb=Activity.Verb.TACTIC_ASSIGNED)
-        assert assigned.data == {"assigned_by": member.pk, "assignee": owner.pk}
+        assert assigned.data == {
+            "assigned_by": member.pk,
+            "assignee": owner.pk,
+            "version": 2,
+        }
         assert sent == [(tactic.pk, member.pk)]
         assert Activity.objects.filter(verb=Activity.Verb.TACTIC_DUE_CHANGED).exists()
         updated = Activity.objects.get(verb=Activity.Verb.TACTIC_UPDATED)
@@ -781,7 +793,8 @@ class TestCardPanel:
         )
         tactic = TacticFactory(campaign=campaign, title="Pilot")
         url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
-        member_client.post(url, {"title": "Pilot", "assignee": member.pk})
+        data = {"title": "Pilot", "assignee": member.pk, "version": "1"}
+        member_client.post(url, data)
         assert sent == []
         assert Activity.objects.filter(verb=Activity.Verb.TACTIC_ASSIGNED).exists()
 
@@ -819,7 +832,7 @@ class TestCardPanel:
         tactic = TacticFactory(campaign=campaign, status=IP, title="Pilot")
         url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
         response = member_client.post(
-            url, {"title": "Renamed"}, headers={"HX-Request": "true"}
+            url, {"title": "Renamed", "version": "1"}, headers={"HX-Request": "true"}
         )
         html = response.content.decode()
         assert "Saved." in html

@@ -17,6 +17,7 @@ from campaigns.models import (
     Stakeholder,
     Tactic,
 )
+from tests.versions import loaded_version
 from tests.world import World, all_patterns
 
 BIGINT_MAX = 2**63 - 1
@@ -100,11 +101,6 @@ def test_every_url_with_an_odd_id_is_not_found(world, owner):
 # another change owns, so these stay expected failures until it is fixed there.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="campaigns/reports.py bounds() adds a day to period_end; "
-    "forms/reports.py ReportPeriodForm needs an upper bound",
-)
 def test_report_period_at_the_end_of_the_calendar_is_a_400(world, owner):
     campaign = world.objects["campaign"]
     response = owner.post(
@@ -115,33 +111,31 @@ def test_report_period_at_the_end_of_the_calendar_is_a_400(world, owner):
     assert not ProgressReport.objects.filter(period_end__year=9999).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Campaign.report_due_on adds the cadence to starts_on; "
-    "forms/campaigns.py CampaignForm needs an upper bound on the dates",
-)
 def test_campaign_starting_at_the_end_of_the_calendar_is_a_400(world, owner):
     campaign = world.objects["campaign"]
-    response = owner.post(
-        reverse("campaign_edit", args=[campaign.pk]),
-        {
-            "name": campaign.name,
-            "goal": "A goal",
-            "status": "active",
-            "starts_on": "9999-12-31",
-            "report_every_days": "14",
-        },
-    )
-    # Accepted today, and then the campaign's pages fail.
+    url = reverse("campaign_edit", args=[campaign.pk])
+    data = {
+        "name": campaign.name,
+        "goal": "A goal",
+        "status": "active",
+        "starts_on": "9999-12-31",
+        "report_every_days": "365",
+        "version": loaded_version(owner, url),
+    }
+    response = owner.post(url, data)
     assert owner.get(reverse("campaign_detail", args=[campaign.pk])).status_code < 500
     assert response.status_code == 400
+    assert "Choose a date from 1 Jan 1900 to 31 Dec 8999." in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.starts_on.year < 9000
+    # The last day allowed still leaves room for a year's cadence.
+    response = owner.post(url, {**data, "starts_on": "8999-12-31"})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.report_due_on.year == 9000
+    assert owner.get(reverse("campaign_detail", args=[campaign.pk])).status_code < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forms/playbook.py first_step_due adds up to 180 days to starts_on; "
-    "StartCampaignForm needs an upper bound on it",
-)
 def test_playbook_start_at_the_end_of_the_calendar_is_a_400(world, owner):
     response = owner.post(
         reverse("playbook_start", args=[world.team.pk]),
@@ -165,6 +159,7 @@ def test_tactic_description_one_over_the_limit(world, owner):
     campaign, tactic = world.objects["campaign"], world.objects["tactic"]
     url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
     data = {"title": "Lunch and learn", "description": "x" * (DESCRIPTION_MAX + 1)}
+    data["version"] = loaded_version(owner, url)
 
     response = owner.post(url, data)
     assert response.status_code == 400
@@ -210,15 +205,16 @@ def test_campaign_goal_one_over_the_limit(world, owner):
     assert not Campaign.objects.filter(name="Too long").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forms/reports.py ReportForm's section fields have no max_length",
-)
 def test_report_body_one_over_the_limit(world, owner):
     campaign, report = world.objects["campaign"], world.objects["report"]
+    url = reverse("report_edit", args=[campaign.pk, report.pk])
     response = owner.post(
-        reverse("report_edit", args=[campaign.pk, report.pk]),
-        {"title": report.title, "summary": "x" * 10_001},
+        url,
+        {
+            "title": report.title,
+            "summary": "x" * 10_001,
+            "version": loaded_version(owner, url),
+        },
     )
     assert response.status_code == 400
     report.refresh_from_db()

@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.queries import count_queries
+from tests.versions import loaded_version
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +234,7 @@ def test_edit_campaign(client_for, member, campaign):
     client = client_for(member)
     assert client.get(url).status_code == 200
     data = campaign_data(member, name="Blog pilot, phase two", status="paused")
+    data["version"] = loaded_version(client, url)
     response = client.post(url, data)
     assert response.status_code == 302
     campaign.refresh_from_db()

@@ -5,22 +5,27 @@ and odd unicode, NUL bytes) the answer is never a server error, and another
 team's data never changes. The example counts stay modest so CI stays fast.
 """
 
+import base64
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from campaigns.csv_io import KINDS
 from campaigns.models import (
     Influence,
+    Influencer,
     Milestone,
     Stakeholder,
     Tactic,
     TacticComment,
     TacticStatus,
 )
+from tests.versions import version_of
 from tests.world import World, all_patterns
 
 FUZZ = settings(
@@ -125,6 +130,11 @@ def fuzz(db):
     return Fuzz()
 
 
+def version(record):
+    """An edit form's version: missing, odd, or the one saved now."""
+    return field(st.just(version_of(record)))
+
+
 def child_id(fuzz, key):
     """This campaign's object, the other team's, or an id that exists nowhere."""
     return st.sampled_from(
@@ -172,6 +182,7 @@ def test_card_edits(fuzz, data):
         "influencer": data.draw(field(foreign)),
         "risk": data.draw(field()),
         "outcome": data.draw(field()),
+        "version": data.draw(version(fuzz.mine["tactic"])),
     }
     fuzz.post(url, values, data.draw(st.booleans()))
     assert fuzz.snapshot() == before
@@ -226,6 +237,7 @@ def test_stakeholder_forms(fuzz, data):
         "is_decider": data.draw(field(st.sampled_from(["on", "true"]))),
         "relationship_owner": data.draw(field(foreign)),
         "stance": data.draw(field(st.integers(0, 7).map(str))),
+        "version": data.draw(version(fuzz.mine["stakeholder"])),
     }
     fuzz.post(reverse("stakeholder_create", args=[campaign.pk]), values, htmx)
     fuzz.post(
@@ -294,6 +306,7 @@ def test_campaign_forms(fuzz, data):
         "ends_on": data.draw(field(dates)),
         "report_every_days": data.draw(field()),
         "deciders_needed": data.draw(field()),
+        "version": data.draw(version(fuzz.mine["campaign"])),
     }
     htmx = data.draw(st.booleans())
     fuzz.post(reverse("campaign_create"), values, htmx)
@@ -381,7 +394,10 @@ def test_limits_and_templates_with_odd_numbers(fuzz, data):
     htmx = data.draw(st.booleans())
     fuzz.post(
         reverse("board_limits", args=[campaign.pk]),
-        {status: data.draw(field()) for status in TacticStatus.values},
+        {
+            **{status: data.draw(field()) for status in TacticStatus.values},
+            "version": data.draw(version(campaign)),
+        },
         htmx,
     )
     fuzz.post(
@@ -394,8 +410,22 @@ def test_limits_and_templates_with_odd_numbers(fuzz, data):
         },
         htmx,
     )
-    # The playbook wizard's start date is left out until it stops adding
-    # days past 9999-12-31 (tests/test_bounds.py has the failing case).
+    # The wizard: its start date is where days are added (the first step's
+    # due date), so the ends of the calendar matter most there.
+    fuzz.post(
+        reverse("playbook_start", args=[team.pk]),
+        {
+            "name": data.draw(field(st.just("Fuzzed campaign"))),
+            "decider_name": data.draw(field(st.just("Dana"))),
+            "decider_stance": data.draw(field(st.just("2"))),
+            "cares_about": data.draw(field(st.just("Cost"))),
+            "goal": data.draw(field(st.just("Save money"))),
+            "first_step": data.draw(field(st.just("A pilot"))),
+            "first_step_size": data.draw(field(st.just("small"))),
+            "starts_on": data.draw(st.one_of(st.none(), dates)),
+        },
+        htmx,
+    )
     assert fuzz.snapshot() == before
 
 
@@ -422,3 +452,88 @@ def test_odd_ids_in_every_url(fuzz, data):
     assert response.status_code < 500, (url, response.status_code)
     fuzz.post(url, {}, htmx)
     assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_report_pdf_paper_and_retry(fuzz, data):
+    """Any paper, any method, a report of this team or another: never a server
+    error, and PDFs are only ever queued for A4 or Letter of the own report."""
+    from campaigns.models import ReportPdf
+
+    campaign = fuzz.mine["campaign"]
+    report = data.draw(child_id(fuzz, "report"))
+    htmx = data.draw(st.booleans())
+    paper = data.draw(field(st.sampled_from(["a4", "letter", "A4", "legal"])))
+    query = {} if paper is None else {"paper": paper}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    for name in ("report_pdf", "report_pdf_status"):
+        url = reverse(name, args=[campaign.pk, report])
+        response = fuzz.client.get(url, query, **headers)
+        assert response.status_code < 500, (url, query, response.status_code)
+        if report != fuzz.mine["report"].pk:
+            assert response.status_code == 404
+    fuzz.post(reverse("report_pdf_status", args=[campaign.pk, report]), query, htmx)
+    assert set(ReportPdf.objects.values_list("paper", flat=True)) <= {"a4", "letter"}
+    assert not ReportPdf.objects.exclude(report=fuzz.mine["report"]).exists()
+
+
+# ---- CSV imports --------------------------------------------------------------
+
+
+@st.composite
+def csv_files(draw, fuzz, kind):
+    """Bytes that are sometimes a fair CSV file of `kind`, naming this
+    campaign's people and the other team's, and sometimes anything at all."""
+    columns = KINDS[kind].columns
+    header = draw(st.lists(st.sampled_from([*columns, "x", ""]), max_size=6))
+    names = [
+        fuzz.mine["stakeholder"].name,
+        fuzz.theirs["stakeholder"].name,
+        fuzz.theirs["influencer"].name,
+        fuzz.world.outsider.email,
+        fuzz.world.owner.email,
+    ]
+    cell = odd_text | numbers | dates | st.sampled_from(names)
+    rows = draw(st.lists(st.lists(cell, max_size=len(header) + 1), max_size=4))
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    quote = draw(st.sampled_from(['"', ""]))
+    lines = [delimiter.join(header)] + [
+        delimiter.join(f"{quote}{c}{quote}" for c in row) for row in rows
+    ]
+    text = draw(st.sampled_from(["\r\n", "\n"])).join(lines)
+    encoding = draw(st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+    raw = text.encode(encoding, "replace")
+    return draw(st.just(raw) | st.binary(max_size=200))
+
+
+@FUZZ
+@given(data=st.data())
+def test_csv_imports(fuzz, data):
+    """Any bytes as the file or as the previewed content, confirmed or not:
+    never a server error, nothing of the other team changes, and whatever
+    is imported links only this campaign's people."""
+    before = fuzz.snapshot()
+    campaign = fuzz.mine["campaign"]
+    kind = data.draw(st.sampled_from(["stakeholders", "influencers", "tactics"]))
+    url = reverse(f"import_{kind}", args=[campaign.pk])
+    raw = data.draw(csv_files(fuzz, kind))
+    if data.draw(st.booleans()):
+        body = {"file": SimpleUploadedFile("fuzz.csv", raw)}
+    else:
+        content = base64.b64encode(raw).decode()
+        body = {"content": data.draw(st.just(content) | odd_text)}
+    body["confirm"] = data.draw(st.none() | st.just("1"))
+    fuzz.post(url, body, data.draw(st.booleans()))
+    assert fuzz.snapshot() == before
+    assert not Influence.objects.filter(influencer__campaign=campaign).exclude(
+        stakeholder__campaign=campaign
+    )
+    assert not Tactic.targets.through.objects.filter(tactic__campaign=campaign).exclude(
+        stakeholder__campaign=campaign
+    )
+    assert (
+        not Tactic.objects.filter(campaign=campaign)
+        .exclude(influencer=None)
+        .exclude(influencer__in=Influencer.objects.filter(campaign=campaign))
+    )

@@ -16,6 +16,7 @@ from tests.factories import (
     MilestoneFactory,
     StakeholderFactory,
 )
+from tests.versions import loaded_version, version_of
 
 pytestmark = pytest.mark.django_db
 
@@ -94,10 +95,8 @@ def test_add_influencer_duplicate_name_keeps_input(client_for, owner, mo):
 def test_edit_influencer(client_for, owner, mo):
     url = reverse("influencer_edit", args=[mo.campaign_id, mo.pk])
     client = client_for(owner)
-    assert client.get(url).status_code == 200
-    response = client.post(
-        url, {"name": "Mo H.", "relationship": "Peer", "notes": "Chairs the board"}
-    )
+    data = {"name": "Mo H.", "relationship": "Peer", "notes": "Chairs the board"}
+    response = client.post(url, {**data, "version": loaded_version(client, url)})
     assert response.status_code == 302
     mo.refresh_from_db()
     assert (mo.name, mo.relationship) == ("Mo H.", "Peer")
@@ -279,13 +278,14 @@ def test_edit_milestone_sets_and_clears_reached(client_for, owner, campaign):
     m = MilestoneFactory(campaign=campaign)
     url = reverse("milestone_edit", args=[campaign.pk, m.pk])
     client = client_for(owner)
-    assert client.get(url).status_code == 200
-    client.post(url, milestone_data(current_value="40"))
+    data = milestone_data(current_value="40", version=loaded_version(client, url))
+    client.post(url, data)
     m.refresh_from_db()
     assert m.reached_at is not None
     assert Activity.objects.get().verb == Activity.Verb.MILESTONE_REACHED
     # Raising the target un-reaches it.
-    client.post(url, milestone_data(current_value="40", target_value="50"))
+    data = milestone_data(current_value="40", target_value="50")
+    client.post(url, {**data, "version": loaded_version(client, url)})
     m.refresh_from_db()
     assert m.reached_at is None
     assert Activity.objects.first().verb == Activity.Verb.MILESTONE_PROGRESSED
@@ -300,7 +300,12 @@ def test_edit_milestone_of_another_campaign_is_404(client_for, owner, campaign):
 def progress(client, milestone, value, htmx=False):
     url = reverse("milestone_progress", args=[milestone.campaign_id, milestone.pk])
     headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(url, {f"m{milestone.pk}-current_value": value}, headers=headers)
+    data = {
+        f"m{milestone.pk}-current_value": value,
+        # The version the list page was loaded with.
+        f"m{milestone.pk}-version": version_of(milestone),
+    }
+    return client.post(url, data, headers=headers)
 
 
 def test_progress_plain_post_redirects(client_for, member, campaign):

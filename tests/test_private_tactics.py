@@ -10,6 +10,7 @@ from django.utils import timezone
 from campaigns import digests, reports
 from campaigns.models import Membership, Role, TacticStatus
 from tests import factories as f
+from tests.versions import loaded_version
 
 
 @pytest.fixture
@@ -63,8 +64,14 @@ def test_a_viewer_gets_404_on_a_private_tactic(client_for, viewer, campaign, qui
 def test_the_tactic_form_can_make_a_tactic_private(client_for, owner, campaign):
     tactic = f.TacticFactory(campaign=campaign, title="Pilot")
     url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
-    assert "Private to the team" in client_for(owner).get(url).content.decode()
-    response = client_for(owner).post(url, {"title": "Pilot", "is_private": "on"})
+    client = client_for(owner)
+    assert "Private to the team" in client.get(url).content.decode()
+    data = {
+        "title": "Pilot",
+        "is_private": "on",
+        "version": loaded_version(client, url),
+    }
+    response = client.post(url, data)
     assert response.status_code == 302
     tactic.refresh_from_db()
     assert tactic.is_private

@@ -2,14 +2,15 @@
 (and staying as sent), PDF, and who may read what."""
 
 import datetime
-import sys
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import reports
+from campaigns.forms.reports import ReportForm
 from campaigns.models import (
+    NOTE_MAX,
     Activity,
     ProgressReport,
     ReportStatus,
@@ -17,6 +18,7 @@ from campaigns.models import (
     TacticStatus,
 )
 from tests import factories as f
+from tests.versions import loaded_version
 
 START = datetime.date(2026, 10, 1)
 END = datetime.date(2026, 10, 14)
@@ -231,6 +233,7 @@ def test_drafting_edit_and_send(client_for, owner, seeded):
     assert "Lunch-and-learn: 32 people came." in edit.content.decode()
     data = {"title": "October update", **report.sections}
     data["summary"] = "A good fortnight."
+    data["version"] = loaded_version(client, response["Location"])
     response = client.post(reverse("report_edit", args=[seeded.pk, report.pk]), data)
     assert response.status_code == 302
     report.refresh_from_db()
@@ -341,30 +344,8 @@ def test_viewers_read_sent_reports_but_not_drafts(client_for, viewer, campaign):
     assert draft.status == ReportStatus.DRAFT
 
 
-def test_pdf_download(client_for, owner, campaign):
-    report = f.ProgressReportFactory(campaign=campaign)
-    client = client_for(owner)
-    for query in ("", "?paper=letter"):
-        response = client.get(
-            reverse("report_pdf", args=[campaign.pk, report.pk]) + query
-        )
-        assert response.status_code == 200
-        assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
-        assert "attachment" in response["Content-Disposition"]
-
-
-def test_pdf_without_its_library_sends_back_to_the_report(
-    client_for, owner, campaign, monkeypatch
-):
-    # As on a server without WeasyPrint's system libraries: the import fails.
-    monkeypatch.setitem(sys.modules, "weasyprint", None)
-    report = f.ProgressReportFactory(campaign=campaign)
-    client = client_for(owner)
-    response = client.get(reverse("report_pdf", args=[campaign.pk, report.pk]))
-    detail = reverse("report_detail", args=[campaign.pk, report.pk])
-    assert response.status_code == 302 and response["Location"] == detail
-    assert "Use Print" in client.get(detail).content.decode()
+# The PDF download (made by the worker, per report version) is tested in
+# tests/test_report_pdf.py and, with a real worker, tests/test_report_pdf_worker.py.
 
 
 def test_report_list_queries_do_not_grow(
@@ -417,7 +398,111 @@ def test_a_draft_can_be_written_again_from_the_data(client_for, owner, campaign)
         completed_at=timezone.now(),
     )
     url = reverse("report_edit", args=[campaign.pk, report.pk])
-    response = client_for(owner).post(url, {"rewrite": "1"})
+    client = client_for(owner)
+    response = client.post(
+        url, {"rewrite": "1", "version": loaded_version(client, url)}
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.sections["done"] == "- Recorded late: done."
+
+
+# ---- bounded sections ---------------------------------------------------------
+
+SECTION_MAX = reports.REPORT_SECTION_MAX
+
+
+def as_sent(text):
+    """A textarea's value as a browser sends it back: CR LF line breaks."""
+    return text.replace("\n", "\r\n")
+
+
+def test_a_busy_period_drafts_every_section_within_the_limit(campaign):
+    """However much happened, each drafted section fits the form's maximum
+    (line breaks counted as the browser sends them), so the draft saves; the
+    lines left out are counted."""
+    campaign.starts_on = START
+    campaign.save()
+    for n in range(60):
+        f.TacticFactory(
+            campaign=campaign,
+            title=f"Tactic {n:02} " + "t" * 180,
+            status=TacticStatus.DONE,
+            outcome="o" * NOTE_MAX,
+            completed_at=at(START),
+        )
+        f.TacticFactory(
+            campaign=campaign,
+            title=f"Next {n:02}",
+            status=TacticStatus.PLANNED,
+            due_on=END,
+        )
+    for n in range(40):
+        decider = f.StakeholderFactory(
+            campaign=campaign, name=f"Decider {n:02} " + "d" * 130, is_decider=True
+        )
+        f.StanceChangeFactory(
+            stakeholder=decider,
+            from_stance=Stance.SKEPTICAL,
+            to_stance=Stance.CHAMPION,
+            reason="r" * NOTE_MAX,
+            recorded_at=at(START),
+        )
+    objection = f.ObjectionFactory(
+        stakeholder=decider, text="x" * 200, answered_at=at(START)
+    )
+    for _ in range(30):
+        f.EvidenceFactory(objection=objection, summary="e" * 500)
+
+    sections = reports.build_sections(campaign, START, END)
+    for key, text in sections.items():
+        assert len(as_sent(text)) <= SECTION_MAX, (key, len(as_sent(text)))
+    shown = sections["done"].count("- Tactic ")
+    assert 0 < shown < 60
+    assert sections["done"].endswith(f"- …and {60 - shown} more.")
+    assert sections["stances"].endswith("more.")
+    assert sections["next_steps"].count("- Next ") == 60  # short lines all fit
+    assert sections["credit"].startswith("Thank you to Decider 00")
+    assert "more:" in sections["credit"]
+    # One long objection line is shortened rather than dropped.
+    assert sections["objections"].startswith(f"- {decider.name}: “")
+    assert sections["objections"].endswith("…")
+
+    report = reports.create_report(campaign, START, END, campaign.lead)
+    data = {"title": report.title, **{k: as_sent(v) for k, v in sections.items()}}
+    form = ReportForm(data, report=report)
+    form.is_valid()
+    assert not {key for key, _ in reports.SECTIONS} & set(form.errors), form.errors
+
+
+def test_bullets_keep_what_fits_and_count_the_rest():
+    assert reports._bullets(["a", "b"], limit=100) == "- a\n- b"
+    assert reports._bullets([], limit=100) == ""
+    lines = [f"line {n}" for n in range(20)]
+    text = reports._bullets(lines, limit=60)
+    assert len(as_sent(text)) <= 60
+    kept = text.splitlines()
+    assert kept[:-1] == [f"- line {n}" for n in range(len(kept) - 1)]
+    assert kept[-1] == f"- …and {20 - (len(kept) - 1)} more."
+    assert reports._clip("x" * 5000).endswith("…")
+    assert len(reports._clip("x" * 5000)) == reports.LINE_MAX
+
+
+def test_report_period_dates_are_inside_the_calendar(client_for, owner, campaign):
+    web = client_for(owner)
+    url = reverse("report_create", args=[campaign.pk])
+    for start, end in [
+        ("8999-12-30", "9999-12-31"),
+        ("9999-12-31", "9999-12-31"),
+        ("0001-01-01", "2026-01-01"),
+    ]:
+        response = web.post(url, {"period_start": start, "period_end": end})
+        assert response.status_code == 400
+        assert "Choose a date from 1 Jan 1900 to 31 Dec 8999." in (
+            response.content.decode()
+        )
+    response = web.post(url, {"period_start": "8999-12-01", "period_end": "8999-12-31"})
+    assert response.status_code == 302
+    assert ProgressReport.objects.get().period_end == datetime.date(8999, 12, 31)
+    form = web.get(url).content.decode()
+    assert 'max="8999-12-31"' in form and 'min="1900-01-01"' in form

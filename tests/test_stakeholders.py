@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.queries import count_queries
+from tests.versions import loaded_version, version_of
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +239,7 @@ def test_edit_stakeholder(client_for, member, dana):
     assert response.status_code == 200
     assert 'name="stance"' not in response.content.decode()
     data = stakeholder_data(name="Dana Okafor-Lee", stance=str(Stance.CHAMPION))
+    data["version"] = loaded_version(client, url)
     response = client.post(url, data)
     assert response.status_code == 302
     dana.refresh_from_db()
@@ -262,7 +264,8 @@ def test_edit_to_a_taken_name_is_a_field_error(client_for, owner, dana):
 
 def test_edit_keeping_own_name_is_fine(client_for, owner, dana):
     url = reverse("stakeholder_edit", args=[dana.campaign.pk, dana.pk])
-    response = client_for(owner).post(url, stakeholder_data(name="Dana Okafor"))
+    data = stakeholder_data(name="Dana Okafor", version=version_of(dana))
+    response = client_for(owner).post(url, data)
     assert response.status_code == 302
 
 

@@ -15,6 +15,7 @@ from ..models import (
     TacticStatus,
     User,
 )
+from ..versions import VersionedForm
 from .widgets import LongSelect
 
 
@@ -52,7 +53,7 @@ class MoveForm(forms.Form):
         return max(0, (position or 1) - 1)
 
 
-class TacticForm(forms.ModelForm):
+class TacticForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Tactic
         fields = [
@@ -96,7 +97,7 @@ class TacticForm(forms.ModelForm):
         self.fields["influencer"].empty_label = "Nobody in particular"
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Tactic
         fields = ["outcome"]
@@ -196,12 +197,14 @@ class BoardFilterForm(forms.Form):
         )
 
 
-class WipLimitsForm(forms.Form):
-    """A soft limit per column: the board flags a column that exceeds it."""
+class WipLimitsForm(VersionedForm, forms.Form):
+    """A soft limit per column: the board flags a column that exceeds it.
+
+    Saved over the campaign's version, as its edit form is."""
 
     def __init__(self, *args, campaign, **kwargs):
         kwargs.setdefault("auto_id", "limit-%s")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=campaign, **kwargs)
         limits = campaign.wip_limits or {}
         for status, label in TacticStatus.choices:
             self.fields[status] = forms.IntegerField(
@@ -212,5 +215,11 @@ class WipLimitsForm(forms.Form):
                 initial=limits.get(status),
             )
 
+    def saved_values(self, record):
+        limits = record.wip_limits or {}
+        return {status: limits.get(status) for status in TacticStatus.values}
+
     def limits(self):
-        return {k: v for k, v in self.cleaned_data.items() if v}
+        return {
+            k: self.cleaned_data[k] for k in TacticStatus.values if self.cleaned_data[k]
+        }

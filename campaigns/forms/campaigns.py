@@ -1,9 +1,13 @@
 """Forms for a campaign and the people in it: stakeholders, stance changes,
 influencers and their links, and milestones."""
 
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from ..models import (
+    NOTE_MAX,
     Campaign,
     Influence,
     Influencer,
@@ -13,6 +17,7 @@ from ..models import (
     Stance,
     User,
 )
+from ..versions import VersionedForm
 
 
 class DateInput(forms.DateInput):
@@ -48,7 +53,14 @@ def _unique_name_error(model, campaign, name, instance, noun):
     return None
 
 
-class CampaignForm(NoColonMixin, forms.ModelForm):
+# A campaign's dates stay well inside the calendar: its report falls due up to
+# a year after the start, and pages count days from there.
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(8999, 12, 31)
+DATE_RANGE = "Choose a date from 1 Jan 1900 to 31 Dec 8999."
+
+
+class CampaignForm(VersionedForm, NoColonMixin, forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
@@ -88,6 +100,14 @@ class CampaignForm(NoColonMixin, forms.ModelForm):
         # Only people who can act in the team may lead its campaign.
         self.fields["lead"].queryset = team_writers(team)
         self.fields["lead"].empty_label = "No lead yet"
+        for name in ("starts_on", "ends_on"):
+            self.fields[name].validators += [
+                MinValueValidator(FIRST_DAY, DATE_RANGE),
+                MaxValueValidator(LAST_DAY, DATE_RANGE),
+            ]
+            self.fields[name].widget.attrs.update(
+                min=FIRST_DAY.isoformat(), max=LAST_DAY.isoformat()
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -97,7 +117,7 @@ class CampaignForm(NoColonMixin, forms.ModelForm):
         return cleaned
 
 
-class StakeholderForm(NoColonMixin, forms.ModelForm):
+class StakeholderForm(VersionedForm, NoColonMixin, forms.ModelForm):
     class Meta:
         model = Stakeholder
         fields = [
@@ -160,6 +180,7 @@ class StanceChangeForm(NoColonMixin, forms.Form):
     )
     reason = forms.CharField(
         label="Why did it change?",
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened: the meeting, the numbers, the person who talked "
         "to them.",
@@ -185,7 +206,7 @@ class StanceChangeForm(NoColonMixin, forms.Form):
         return to_stance
 
 
-class InfluencerForm(NoColonMixin, forms.ModelForm):
+class InfluencerForm(VersionedForm, NoColonMixin, forms.ModelForm):
     class Meta:
         model = Influencer
         fields = ["name", "relationship", "notes"]
@@ -260,7 +281,10 @@ class InfluenceForm(NoColonMixin, forms.Form):
         )
 
 
-class MilestoneForm(NoColonMixin, forms.ModelForm):
+class MilestoneForm(VersionedForm, NoColonMixin, forms.ModelForm):
+    # save() stamps or clears it to match the values entered.
+    also_saves = ("reached_at",)
+
     class Meta:
         model = Milestone
         fields = ["title", "target_value", "current_value", "unit", "due_on"]
@@ -295,5 +319,13 @@ def _at_least_one(value):
         raise forms.ValidationError("The target must be at least 1.")
 
 
-class MilestoneProgressForm(NoColonMixin, forms.Form):
-    current_value = forms.IntegerField(label="Current value", min_value=0)
+class MilestoneProgressForm(VersionedForm, NoColonMixin, forms.Form):
+    """The quick update on the list: it saves the current value over a version
+    as the edit form does, so neither writes over the other (`record`: the
+    milestone)."""
+
+    # The column's range (a PostgreSQL integer), as the edit form has it from
+    # the model field.
+    current_value = forms.IntegerField(
+        label="Current value", min_value=0, max_value=2**31 - 1
+    )

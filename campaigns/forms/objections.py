@@ -3,12 +3,13 @@
 from django import forms
 
 from ..models import Evidence, EvidenceKind, Objection, PeerMove
+from ..versions import VersionedForm
 from .campaigns import DateInput, NoColonMixin
 
 COMMON_OBJECTIONS = ["No budget", "Loss of control", "Waste of time"]
 
 
-class ObjectionForm(NoColonMixin, forms.ModelForm):
+class ObjectionForm(VersionedForm, NoColonMixin, forms.ModelForm):
     class Meta:
         model = Objection
         fields = ["text", "details"]

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .. import board as logic
-from .. import cards
+from .. import cards, versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.board import (
     BoardFilterForm,
@@ -68,6 +68,13 @@ def _wrong_method(request, allowed):
     if request.method != allowed:
         return HttpResponseNotAllowed([allowed])
     return None
+
+
+def _opened_as_page(request):
+    """A GET of a URL that only takes posts: where a form that failed without
+    JavaScript re-rendered, opened again (a bookmark, the address bar). It
+    redirects to the page that holds the form, rather than a 405."""
+    return request.method in ("GET", "HEAD")
 
 
 def _writing(request):
@@ -342,28 +349,35 @@ def board_version(request, campaign_pk):
         response = HttpResponse(status=200)
         response["HX-Trigger"] = "board-changed"
     response["ETag"] = etag
-    response["Cache-Control"] = "no-cache"
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 
 @login_required
 def board_limits(request, campaign_pk):
     campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    if _opened_as_page(request):
+        return redirect(_board_url(campaign, request))
     if wrong := _wrong_method(request, "POST"):
         return wrong
     form = WipLimitsForm(request.POST, campaign=campaign)
-    if not form.is_valid():
-        return _render_board(request, campaign, status=400, limits_form=form)
-    campaign.wip_limits = form.limits()
-    campaign.save(update_fields=["wip_limits", "updated_at"])
-    logic.bump_version(campaign.pk)
-    Activity.record(
-        campaign,
-        request.user,
-        Activity.Verb.CAMPAIGN_UPDATED,
-        "Changed the board's WIP limits",
-        data={"wip_limits": campaign.wip_limits},
-    )
+
+    def write():
+        campaign.wip_limits = form.limits()
+        campaign.save(update_fields=["wip_limits", "updated_at"])
+        logic.bump_version(campaign.pk)
+        Activity.record(
+            campaign,
+            request.user,
+            Activity.Verb.CAMPAIGN_UPDATED,
+            "Changed the board's WIP limits",
+            data={"wip_limits": campaign.wip_limits, "version": campaign.version},
+        )
+
+    if not (form.is_valid() and versions.save(form, write)):
+        return _render_board(
+            request, campaign, status=versions.status(form), limits_form=form
+        )
     messages.success(request, "WIP limits saved.")
     return redirect(_board_url(campaign, request))
 
@@ -371,6 +385,8 @@ def board_limits(request, campaign_pk):
 @login_required
 def tactic_create(request, campaign_pk):
     campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    if _opened_as_page(request):
+        return redirect(_board_url(campaign, request))
     if wrong := _wrong_method(request, "POST"):
         return wrong
     status = request.POST.get("status")
@@ -400,6 +416,8 @@ def tactic_move(request, campaign_pk, tactic_pk):
     if wrong := _wrong_method(request, "POST"):
         # A foreign id is a 404 whatever the method; a POST finds out in the move.
         get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
+        if _opened_as_page(request):
+            return redirect(_board_url(campaign, request) + f"#tactic-{tactic_pk}")
         return wrong
     form = MoveForm(request.POST)
     if not form.is_valid():
@@ -490,11 +508,21 @@ def tactic_detail(request, campaign_pk, tactic_pk):
         return _render_detail(request, campaign, tactic, form=form)
 
     form = TacticForm(request.POST, instance=tactic, campaign=campaign)
-    if not form.is_valid():
+    if not (form.is_valid() and logic.save_card(form, request.user)):
+        if form.conflict:
+            # The heading as saved now, not as typed.
+            tactic = get_in_campaign(
+                campaign,
+                Tactic.objects.select_related("assignee", "influencer", "created_by"),
+                tactic_pk,
+            )
         return _render_detail(
-            request, campaign, tactic, status=_invalid(request), form=form
+            request,
+            campaign,
+            tactic,
+            status=versions.status(form, _invalid(request)),
+            form=form,
         )
-    logic.save_card(form, request.user)
     if request.htmx:
         tactic = get_in_campaign(
             campaign, Tactic.objects.select_related("assignee"), tactic_pk
@@ -519,19 +547,21 @@ def tactic_outcome(request, campaign_pk, tactic_pk):
     """The short form a move into Done or Didn't work asks for."""
     campaign = get_campaign(request, campaign_pk, write=_writing(request))
     tactic = get_in_campaign(campaign, Tactic, tactic_pk)
+    if _opened_as_page(request):
+        detail = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+        return redirect(f"{detail}?outcome=1#id_outcome")
     if wrong := _wrong_method(request, "POST"):
         return wrong
     form = OutcomeForm(request.POST, instance=tactic)
-    if not form.is_valid():
+    if not (form.is_valid() and logic.save_card(form, request.user)):
         return _render_detail(
             request,
             campaign,
             tactic,
-            status=_invalid(request),
+            status=versions.status(form, _invalid(request)),
             outcome_form=form,
             form=None,
         )
-    logic.save_card(form, request.user)
     if request.htmx:
         tactic = get_in_campaign(
             campaign,
@@ -553,6 +583,9 @@ def tactic_outcome(request, campaign_pk, tactic_pk):
 def tactic_comment(request, campaign_pk, tactic_pk):
     campaign = get_campaign(request, campaign_pk, write=_writing(request))
     tactic = get_in_campaign(campaign, Tactic, tactic_pk)
+    if _opened_as_page(request):
+        detail = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+        return redirect(f"{detail}#comments")
     if wrong := _wrong_method(request, "POST"):
         return wrong
     form = CommentForm(request.POST)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from .. import versions
 from ..access import check_role, get_campaign
 from ..forms.campaigns import CampaignForm
 from ..insights.panels import campaign_panels
@@ -154,24 +155,28 @@ def campaign_edit(request, campaign_pk):
         return send_back(request, campaign)
     if request.method == "POST":
         form = CampaignForm(request.POST, instance=campaign, team=campaign.team)
-        if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                Activity.record(
-                    campaign,
-                    request.user,
-                    Activity.Verb.CAMPAIGN_UPDATED,
-                    f"Updated {', '.join(form.changed_data).replace('_', ' ')}"
-                    if form.changed_data
-                    else "Saved the campaign",
-                    data={"fields": form.changed_data},
-                )
+
+        def write():
+            versions.save_fields(form)
+            Activity.record(
+                campaign,
+                request.user,
+                Activity.Verb.CAMPAIGN_UPDATED,
+                f"Updated {', '.join(form.changed_data).replace('_', ' ')}"
+                if form.changed_data
+                else "Saved the campaign",
+                data={"fields": form.changed_data, "version": campaign.version},
+            )
+
+        if form.is_valid() and versions.save(form, write):
             messages.success(request, "Campaign saved.")
             return redirect(campaign)
-        status = 400
+        status = versions.status(form)
     else:
         form = CampaignForm(instance=campaign, team=campaign.team)
         status = 200
+    if status == 409:
+        campaign = form.conflict.current  # the headings as saved, not as typed
     return render(
         request,
         "campaigns/campaign_form.html",

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
+from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import InfluenceForm, InfluencerForm
 from ..models import Activity, Influence, Influencer
@@ -54,9 +55,9 @@ def _render_list(request, campaign, *, form=None, link_form=None, status=200):
 
 
 def _save_influencer(form):
+    """Saves over the version the form was loaded from (None on a conflict)."""
     try:
-        with transaction.atomic():
-            return form.save()
+        return versions.save(form)
     except IntegrityError:
         form.add_error(
             "name", "This campaign already has an influencer with this name."
@@ -103,7 +104,7 @@ def influencer_edit(request, campaign_pk, influencer_pk):
         if form.is_valid() and _save_influencer(form):
             messages.success(request, f"{influencer.name} saved.")
             return redirect("influencer_list", campaign.pk)
-        status = 400
+        status = versions.status(form)
     else:
         form = InfluencerForm(instance=influencer, campaign=campaign)
         status = 200

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 
+from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import MilestoneForm, MilestoneProgressForm
 from ..models import Activity, Milestone
@@ -19,6 +20,7 @@ def _progress_form(milestone, data=None):
         data,
         prefix=f"m{milestone.pk}",
         initial={"current_value": milestone.current_value},
+        record=milestone,
     )
 
 
@@ -36,7 +38,12 @@ def record_progress(campaign, actor, milestone, was_reached):
         verb,
         summary,
         milestone=milestone,
-        data={"current": milestone.current_value, "target": milestone.target_value},
+        data={
+            "current": milestone.current_value,
+            "target": milestone.target_value,
+            # For telling a teammate whose save it refuses who saved it.
+            "version": milestone.version,
+        },
     )
 
 
@@ -117,16 +124,22 @@ def milestone_edit(request, campaign_pk, milestone_pk):
     saved = get_in_campaign(campaign, Milestone, milestone_pk)
     if request.method == "POST":
         form = MilestoneForm(request.POST, instance=milestone, campaign=campaign)
-        if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                if {"current_value", "target_value"} & set(form.changed_data):
-                    record_progress(
-                        campaign, request.user, milestone, bool(saved.reached_at)
-                    )
+
+        def write():
+            versions.save_fields(form)
+            if {"current_value", "target_value"} & set(form.changed_data):
+                record_progress(
+                    campaign, request.user, milestone, bool(saved.reached_at)
+                )
+
+        if form.is_valid() and versions.save(form, write):
             messages.success(request, f"Milestone “{milestone}” saved.")
             return redirect("milestone_list", campaign.pk)
-        return _render_form(request, campaign, form, saved, status=400)
+        if form.conflict and not form.conflict.missing:
+            saved = form.conflict.current
+        return _render_form(
+            request, campaign, form, saved, status=versions.status(form)
+        )
     form = MilestoneForm(instance=milestone, campaign=campaign)
     return _render_form(request, campaign, form, saved)
 
@@ -145,21 +158,32 @@ def milestone_progress(request, campaign_pk, milestone_pk):
         changed = form.is_valid() and (
             form.cleaned_data["current_value"] != milestone.current_value
         )
-        if changed:
+
+        def write():
             was_reached = bool(milestone.reached_at)
             milestone.set_current_value(form.cleaned_data["current_value"])
             milestone.save(update_fields=["current_value", "reached_at"])
             record_progress(campaign, request.user, milestone, was_reached)
+
+        # Over the version the row was loaded from, as an edit is: neither
+        # writes over the other.
+        saved = form.is_valid() and (not changed or versions.save(form, write))
+        if form.conflict and not form.conflict.missing:
+            milestone = form.conflict.current
     if request.htmx:
         # The row swaps itself; a rejected value comes back with its message
-        # (200, since htmx leaves the page alone on error statuses).
-        milestone.progress_form = _progress_form(milestone) if form.is_valid() else form
+        # (200, since htmx leaves the page alone on error statuses; a
+        # conflict's 409 is swapped too, see base.html).
+        milestone.progress_form = _progress_form(milestone) if saved else form
         return render(
             request,
             f"{TEMPLATE}#milestone_row",
             {"campaign": campaign, "milestone": milestone, "can_write": True},
+            status=versions.status(form, 200),
         )
-    if form.is_valid():
+    if saved:
         messages.success(request, f"“{milestone}” updated.")
         return redirect("milestone_list", campaign.pk)
-    return _render_list(request, campaign, bound=(milestone.pk, form), status=400)
+    return _render_list(
+        request, campaign, bound=(milestone.pk, form), status=versions.status(form)
+    )

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from .. import objections as logic
+from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import StanceChangeForm
 from ..forms.objections import (
@@ -87,13 +88,24 @@ def objection_create(request, campaign_pk, stakeholder_pk):
     return _render_detail(request, campaign, stakeholder, stance_form, status=400)
 
 
-def _render_detail(request, campaign, objection, form=None, status=200):
-    if form is None and request.membership.can_write:
-        form = EvidenceForm(campaign=campaign)
+def _render_detail(
+    request, campaign, objection, form=None, objection_form=None, status=200
+):
+    """`form`: the evidence form, `objection_form` the objection's own; either
+    may be a bound one to show again."""
+    if request.membership.can_write:
+        form = form or EvidenceForm(campaign=campaign)
+        objection_form = objection_form or ObjectionForm(instance=objection)
     return render(
         request,
         "objections/objection_detail.html",
-        _context(request, campaign, objection=objection, form=form),
+        _context(
+            request,
+            campaign,
+            objection=objection,
+            form=form,
+            objection_form=objection_form,
+        ),
         status=status,
     )
 
@@ -106,11 +118,26 @@ def _objection(campaign, objection_pk):
 
 @login_required
 def objection_detail(request, campaign_pk, objection_pk):
-    campaign = get_campaign(request, campaign_pk)
+    """The objection with its evidence; POST (writers) edits its wording."""
+    writing = request.method == "POST"
+    campaign = get_campaign(request, campaign_pk, write=writing)
     objection = _objection(campaign, objection_pk)
-    if refused := only_reading(request):
-        return refused
-    return _render_detail(request, campaign, objection)
+    if not writing:
+        if refused := only_reading(request):
+            return refused
+        return _render_detail(request, campaign, objection)
+    form = ObjectionForm(request.POST, instance=objection)
+    if form.is_valid() and versions.save(form):
+        messages.success(request, "Objection saved.")
+        return redirect("objection_detail", campaign.pk, objection.pk)
+    return _render_detail(
+        request,
+        campaign,
+        # The heading as saved, whatever was typed.
+        _objection(campaign, objection_pk),
+        objection_form=form,
+        status=versions.status(form),
+    )
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import tactic_templates
+from .. import tactic_templates, versions
 from ..access import get_membership
 from ..forms.playbook import AddToBoardForm, StartCampaignForm, TacticTemplateForm
 from ..models import Activity, Campaign, Milestone, Stakeholder, TacticTemplate
@@ -201,13 +201,14 @@ def template_edit(request, team_pk, template_pk):
         return send_back(request, "playbook", membership.team_id)
     if request.method == "POST":
         form = TacticTemplateForm(request.POST, instance=saved)
-        if form.is_valid():
-            form.save()
+        if form.is_valid() and versions.save(form):
             messages.success(request, f"Template “{saved.title}” saved.")
             return redirect("playbook", membership.team_id)
         # Headings keep the saved title, whatever was typed.
         saved = _own_template(membership, template_pk)
-        return _render_template_form(request, membership, form, saved, status=400)
+        return _render_template_form(
+            request, membership, form, saved, status=versions.status(form)
+        )
     form = TacticTemplateForm(instance=saved)
     return _render_template_form(request, membership, form, saved)
 

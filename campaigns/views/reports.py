@@ -1,32 +1,22 @@
 """Progress reports: drafting one for a period, editing it, printing it or
 downloading it as PDF, and marking it as sent."""
 
-import logging
-import mimetypes
-import os
-from urllib.parse import unquote, urljoin, urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
+from .. import report_pdf as pdfs
 from .. import reports as content
+from .. import versions
 from ..access import get_campaign, get_in_campaign, require_write
 from ..forms.reports import ReportForm, ReportPeriodForm
-from ..models import Activity, Campaign, ProgressReport, ReportStatus
+from ..models import Activity, Campaign, ProgressReport, ReportPdf, ReportStatus
 from .campaigns import only_reading, send_back, writable_campaign
-
-logger = logging.getLogger(__name__)
 
 
 def _context(request, campaign, **extra):
@@ -138,22 +128,38 @@ def report_edit(request, campaign_pk, report_pk):
     if report.is_sent:
         return _draft_only(request, campaign, report)
     if request.method == "POST" and "rewrite" in request.POST:
-        # Data recorded since the draft was made: write the sections again.
-        report.sections = content.build_sections(
-            campaign, report.period_start, report.period_end
-        )
-        report.save(update_fields=["sections", "updated_at"])
-        messages.success(request, "Draft written again from the campaign's data.")
-        return redirect("report_edit", campaign.pk, report.pk)
-    if request.method == "POST":
+        # Data recorded since the draft was made: write the sections again,
+        # unless a teammate saved edits the person has not seen meanwhile.
+        check = versions.VersionForm(request.POST, record=report)
+
+        def rewrite():
+            report.sections = content.build_sections(
+                campaign, report.period_start, report.period_end
+            )
+            report.save(update_fields=["sections", "updated_at"])
+
+        if check.is_valid() and versions.save(
+            check, rewrite, status=ReportStatus.DRAFT
+        ):
+            messages.success(request, "Draft written again from the campaign's data.")
+            return redirect("report_edit", campaign.pk, report.pk)
+        # The draft as saved now, and why it was not written again.
+        report = check.conflict.current
+        form = ReportForm(report=report)
+        form.conflict = check.conflict
+        status = versions.status(check)
+    elif request.method == "POST":
         form = ReportForm(request.POST, report=report)
-        if form.is_valid():
+
+        def write():
             report.title = form.cleaned_data["title"]
             report.sections = form.sections
             report.save(update_fields=["title", "sections", "updated_at"])
+
+        if form.is_valid() and versions.save(form, write, status=ReportStatus.DRAFT):
             messages.success(request, "Report saved.")
             return redirect("report_detail", campaign.pk, report.pk)
-        status = 400
+        status = versions.status(form)
     else:
         form = ReportForm(report=report)
         status = 200
@@ -165,74 +171,16 @@ def report_edit(request, campaign_pk, report_pk):
     )
 
 
-# The PDF's base URL names no real host (.invalid, RFC 2606): the document's
-# own /static/... references resolve under it, and the fetcher below serves
-# those from disk and refuses every other URL (other hosts, file:, data:), so
-# text in a report can never make the server read a file or call a network.
-PDF_ORIGIN = "https://pdf.invalid"
-
-
-def static_file_for(url):
-    """The file behind one of the app's own static URLs (under PDF_ORIGIN),
-    or None for anything else."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if f"{parts.scheme}://{parts.netloc}" != PDF_ORIGIN or parts.query:
-        return None
-    prefix = urlsplit(settings.STATIC_URL).path
-    if not parts.path.startswith(prefix):
-        return None
-    name = unquote(parts.path[len(prefix) :])
-    steps = name.split("/")
-    if not name or "\\" in name or any(step in ("", ".", "..") for step in steps):
-        return None
-    # The source files first (as in development), then the collected ones,
-    # which also hold hashed names; either way inside their own folders.
-    try:
-        found = finders.find(name)
-        if not found and settings.STATIC_ROOT:
-            found = staticfiles_storage.path(name)
-    except (SuspiciousFileOperation, NotImplementedError, ValueError):
-        return None
-    return found if found and os.path.isfile(found) else None
-
-
-def _static_only_fetcher():
-    # Imported here: the rest of the app does not need the PDF library loaded.
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            path = static_file_for(url)
-            if path is None:
-                # WeasyPrint logs this and renders the PDF without it.
-                raise ValueError(f"Not one of the app's static files: {url[:200]}")
-            with open(path, "rb") as file:
-                body = file.read()
-            mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body, {"Content-Type": mime})
-
-    return StaticOnlyFetcher()
-
-
-def _pdf(html, paper):
-    from weasyprint import CSS, HTML
-
-    fetcher = _static_only_fetcher()
-    # Through the fetcher, so anything print.css refers to is fetched the
-    # same way as the document's own references.
-    print_css = urljoin(PDF_ORIGIN, f"{settings.STATIC_URL}css/print.css")
-    stylesheets = [CSS(url=print_css, url_fetcher=fetcher)]
-    if paper == "letter":
-        stylesheets.append(CSS(string="@page { size: letter; }"))
-    document = HTML(string=html, base_url=f"{PDF_ORIGIN}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=stylesheets)
+def _on_paper(name, campaign, report, paper):
+    """The URL of the report's PDF (or its status page) on `paper`."""
+    url = reverse(name, args=[campaign.pk, report.pk])
+    return f"{url}?paper={paper}" if paper != ReportPdf.Paper.A4 else url
 
 
 @login_required
 def report_pdf(request, campaign_pk, report_pk):
+    """The report as PDF: the one made for what it reads now, or, while the
+    worker makes it, the page that waits for it."""
     campaign = get_campaign(request, campaign_pk)
     report = _visible_report(request, campaign, report_pk)
     if refused := only_reading(request):
@@ -240,31 +188,50 @@ def report_pdf(request, campaign_pk, report_pk):
     if report is None:
         messages.info(request, "That report is still a draft.")
         return redirect("report_list", campaign.pk)
-    html = render_to_string(
-        "reports/report_pdf.html",
-        {
-            "campaign": campaign,
-            "report": report,
-            "sections": content.for_display(report.sections),
-        },
-    )
-    paper = "letter" if request.GET.get("paper") == "letter" else "a4"
-    try:
-        pdf = _pdf(html, paper)
-    except (ImportError, OSError):
-        # WeasyPrint loads Pango when first imported; a server without them
-        # can still print the report from the browser.
-        logger.exception("PDF export is unavailable")
-        messages.error(
-            request,
-            "PDF export is not available on this server (it needs the Pango "
-            "library). Use Print to save the report as a PDF instead.",
-        )
-        return redirect("report_detail", campaign.pk, report.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = slugify(f"{campaign.name} {report.period_end:%Y-%m-%d}") or "report"
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    paper = pdfs.paper_from(request.GET.get("paper"))
+    pdf = pdfs.request(report, pdfs.document(campaign, report), paper)
+    data = pdfs.pdf_bytes(pdf) if pdf.status == ReportPdf.Status.READY else None
+    if data is None:
+        return redirect(_on_paper("report_pdf_status", campaign, report, paper))
+    response = HttpResponse(data, content_type="application/pdf")
+    name = pdfs.filename(campaign, report)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def report_pdf_status(request, campaign_pk, report_pk):
+    """Whether the PDF is ready: a page that reloads itself while it is being
+    made, then offers it. A teammate who can write may try a failed one again
+    (POST); viewers read what was sent, and change nothing."""
+    campaign = get_campaign(request, campaign_pk, write=request.method == "POST")
+    report = _visible_report(request, campaign, report_pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    if report is None:
+        messages.info(request, "That report is still a draft.")
+        return redirect("report_list", campaign.pk)
+    paper = pdfs.paper_from(request.POST.get("paper") or request.GET.get("paper"))
+    html = pdfs.document(campaign, report)
+    if request.method == "POST":
+        pdfs.retry(report, html, paper)
+        return redirect(_on_paper("report_pdf_status", campaign, report, paper))
+    pdf = pdfs.request(report, html, paper)
+    return render(
+        request,
+        "reports/report_pdf_status.html",
+        _context(
+            request,
+            campaign,
+            report=report,
+            pdf=pdf,
+            paper=paper,
+            paper_label=ReportPdf.Paper(paper).label,
+            download_url=_on_paper("report_pdf", campaign, report, paper),
+            filename=pdfs.filename(campaign, report),
+            refresh_seconds=2,
+        ),
+    )
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
+from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import StakeholderForm
 from ..forms.insights import StakeholderStanceForm
@@ -35,11 +36,11 @@ def _render_list(request, campaign, form, status=200):
     )
 
 
-def _save_stakeholder(form):
-    """Saves, turning a name taken in a concurrent request into a field error."""
+def _save_stakeholder(form, write=None):
+    """Saves over the version the form was loaded from (None on a conflict),
+    turning a name taken in a concurrent request into a field error."""
     try:
-        with transaction.atomic():
-            return form.save()
+        return versions.save(form, write)
     except IntegrityError:
         form.add_error("name", DUPLICATE_NAME)
         return None
@@ -160,18 +161,22 @@ def stakeholder_edit(request, campaign_pk, stakeholder_pk):
         return send_back(request, stakeholder)
     if request.method == "POST":
         form = StakeholderForm(request.POST, instance=stakeholder, campaign=campaign)
-        if form.is_valid() and _save_stakeholder(form):
+
+        def write():
+            versions.save_fields(form)
             Activity.record(
                 campaign,
                 request.user,
                 Activity.Verb.STAKEHOLDER_UPDATED,
                 f"Updated {stakeholder.name}",
                 stakeholder=stakeholder,
-                data={"fields": form.changed_data},
+                data={"fields": form.changed_data, "version": stakeholder.version},
             )
+
+        if form.is_valid() and _save_stakeholder(form, write):
             messages.success(request, f"{stakeholder.name} saved.")
             return redirect(stakeholder)
-        status = 400
+        status = versions.status(form)
     else:
         form = StakeholderForm(instance=stakeholder, campaign=campaign)
         status = 200
@@ -183,7 +188,7 @@ def stakeholder_edit(request, campaign_pk, stakeholder_pk):
             "campaign": campaign,
             # The saved name for headings, whatever was typed into the form.
             "stakeholder": get_in_campaign(campaign, Stakeholder, stakeholder_pk)
-            if status == 400
+            if request.method == "POST"
             else stakeholder,
             "form": form,
         },

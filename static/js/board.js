@@ -307,6 +307,56 @@
 
   // ---- the side panel -----------------------------------------------------
 
+  // The board's own address (with its filters) and title, for when the
+  // panel closes; an open panel has the tactic's address, which opens the
+  // tactic's own page when reloaded, bookmarked or shared.
+  var boardHref = board() ? location.pathname + location.search : null;
+  var boardTitle = document.title;
+
+  // The history entries the panel adds are the board's (board.js pushes
+  // them; htmx's history is not used): Back closes the panel, Forward opens
+  // it again, each time as the server has it now.
+  function panelEntry() {
+    return history.state && history.state.panel ? history.state.panel : null;
+  }
+
+  function titled(p) {
+    var heading = p.querySelector(".tactic-panel__title");
+    document.title = heading
+      ? boardTitle.replace(/^Board\b/, heading.textContent.trim())
+      : boardTitle;
+  }
+
+  function linkTo(href) {
+    var links = document.querySelectorAll("#board .card__title a");
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].getAttribute("href") === href) return links[i];
+    }
+    return null;
+  }
+
+  // Fetches a card into the panel; `how` is "push" (a new history entry),
+  // "replace" (instead of the panel's entry) or "" (the entry is there).
+  function openPanel(href, how) {
+    var p = panel();
+    var before = p.firstElementChild;
+    // htmx sends nothing for an element a refresh has taken off the page.
+    var source = opener && document.body.contains(opener) ? opener : board();
+    return htmx
+      .ajax("GET", href, { source: source, target: "#panel", swap: "innerHTML" })
+      .then(function () {
+        if (!p.firstElementChild || p.firstElementChild === before) {
+          // Gone meanwhile (the board refetches itself): back to its address.
+          if (!how && panelEntry()) history.replaceState(null, "", boardHref);
+          return;
+        }
+        titled(p);
+        if (how === "push") history.pushState({ panel: href }, "", href);
+        else if (how === "replace") history.replaceState({ panel: href }, "", href);
+        (p.querySelector("[autofocus]") || p).focus();
+      });
+  }
+
   // A card's title opens it in the side panel; the link stays a plain link
   // (a full page) without JavaScript or when opened in a new tab.
   document.addEventListener("click", function (event) {
@@ -315,18 +365,15 @@
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     opener = link;
-    htmx
-      .ajax("GET", link.getAttribute("href"), { source: link, target: "#panel", swap: "innerHTML" })
-      .then(function () {
-        var p = panel();
-        (p.querySelector("[autofocus]") || p).focus();
-      });
+    // Another card while one is open takes its place: Back is the board.
+    openPanel(link.getAttribute("href"), panelEntry() ? "replace" : "push");
   });
 
   // A saved panel is swapped in whole: keep the focus inside it, on the
   // confirmation, rather than dropping it to the page.
   document.addEventListener("htmx:afterSwap", function (event) {
     var p = panel();
+    if (p && event.detail.target === p && panelEntry()) titled(p); // renamed
     if (!p || event.detail.target !== p || p.contains(document.activeElement)) return;
     var status = p.querySelector("[role='status']");
     if (status) status.setAttribute("tabindex", "-1");
@@ -337,21 +384,62 @@
     var p = panel();
     if (!p || !p.firstElementChild) return;
     p.innerHTML = "";
+    document.title = boardTitle;
     if (opener && document.body.contains(opener)) opener.focus();
     else if (board()) board().querySelector(".card, a")?.focus();
+  }
+
+  // The close button and Escape: closed at once, and a panel that has an
+  // address of its own goes back to the board's (the entry before it).
+  function dismissPanel() {
+    closePanel();
+    if (panelEntry()) history.back();
   }
 
   document.addEventListener("click", function (event) {
     var close = event.target.closest ? event.target.closest("#panel [data-panel-close]") : null;
     if (!close) return;
     event.preventDefault();
-    closePanel();
+    dismissPanel();
   });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var p = panel();
     var active = document.activeElement;
-    if (p && (p.contains(active) || !active || active === document.body)) closePanel();
+    if (p && (p.contains(active) || !active || active === document.body)) dismissPanel();
+  });
+
+  // ---- Back and Forward ---------------------------------------------------
+
+  // Asks the version URL now, rather than at the next poll, whether the
+  // board changed; its answer (HX-Trigger: board-changed) refetches the
+  // columns through the board's refresh element.
+  function checkBoard() {
+    var poll = document.getElementById("board-poll");
+    if (poll && window.htmx) htmx.ajax("GET", poll.getAttribute("hx-get"), { source: poll, swap: "none" });
+  }
+
+  window.addEventListener("popstate", function (event) {
+    if (!board() || !window.htmx) return;
+    var href = event.state && event.state.panel;
+    if (href) {
+      opener = linkTo(href);
+      openPanel(href, "");
+    } else if (location.pathname + location.search === boardHref) {
+      closePanel();
+    }
+    checkBoard();
+  });
+
+  // Back or Forward to the board shows it as it was when it was left: the
+  // very page from the back-forward cache (persisted), or the page again
+  // from the HTTP cache. Either way it asks whether it is still current.
+  // (Its answers are `Cache-Control: private, no-cache`, not `no-store`,
+  // which would keep the page out of the back-forward cache altogether.)
+  window.addEventListener("pageshow", function (event) {
+    if (!board()) return;
+    var navigation = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (event.persisted || (navigation && navigation.type === "back_forward")) checkBoard();
   });
 })();
