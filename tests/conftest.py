@@ -22,6 +22,9 @@ from tests.factories import PASSWORD, CampaignFactory, MembershipFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The two screen sizes every page is looked at in.
+DESKTOP = {"width": 1360, "height": 900}
+PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 IN_CI = bool(os.environ.get("CI"))
 EXPECTED_CLIENT_ERROR = re.compile(
@@ -172,11 +175,11 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A browser page; console errors (CSP violations among them) fail the test."""
+def open_page(browser, live_server, viewport=DESKTOP, **options):
+    """A page in a context of its own that collects console errors (CSP
+    violations among them) in `page.console_errors`."""
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1360, "height": 900}
+        base_url=live_server.url, viewport=viewport, **options
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -189,8 +192,15 @@ def page(browser, live_server):
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A browser page; console errors (CSP violations among them) fail the test."""
+    page = open_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
     assert not page.console_errors, page.console_errors
 
 

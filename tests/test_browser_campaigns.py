@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Activity, Role, Stakeholder, Stance, StanceChange
+from tests.conftest import DESKTOP, PHONE
 from tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -18,9 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1360, "height": 900}
 
 
 def test_lead_maps_a_campaign(page, log_in, live_server, screenshot):

@@ -12,13 +12,10 @@ import pytest
 
 from campaigns import board as logic
 from campaigns.models import Tactic, TacticStatus
-from tests.conftest import CHROMIUM, EXPECTED_CLIENT_ERROR
+from tests.conftest import CHROMIUM, DESKTOP, PHONE, open_page
 from tests.factories import TacticFactory
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1360, "height": 900}
 
 
 @pytest.fixture
@@ -46,23 +43,6 @@ def bfcache_browser(browser):
     )
     yield other
     other.close()
-
-
-def open_page(browser, live_server, viewport=DESKTOP, **options):
-    context = browser.new_context(
-        base_url=live_server.url, viewport=viewport, **options
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.console_errors = []
-
-    def on_console(msg):
-        if msg.type == "error" and not EXPECTED_CLIENT_ERROR.search(msg.text):
-            page.console_errors.append(msg.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    return page
 
 
 @pytest.fixture

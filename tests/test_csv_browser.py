@@ -9,11 +9,9 @@ from playwright.sync_api import expect
 
 from campaigns.models import Influence, Role, Tactic
 from tests import factories as f
+from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1360, "height": 900}
 
 
 def test_import_people_and_tactics(page, log_in, live_server, screenshot, tmp_path):

@@ -33,6 +33,7 @@ from campaigns.models import (
 )
 from campaigns.reports import SECTIONS
 from tests import factories as f
+from tests.conftest import PHONE
 from tests.versions import loaded_version, version_of
 
 pytestmark = pytest.mark.django_db
@@ -585,7 +586,7 @@ def test_a_full_page_conflict_on_a_phone(
     page, log_in, live_server, client_for, owner, member, campaign, screenshot
 ):
     stakeholder = f.StakeholderFactory(campaign=campaign, title="Director")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, member)
     url = RECORDS["stakeholder"].url(stakeholder)
     page.goto(url)

@@ -9,10 +9,9 @@ from advocacy import celery_app
 from campaigns import report_pdf as pdfs
 from campaigns.models import ReportPdf
 from tests import factories as f
+from tests.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
