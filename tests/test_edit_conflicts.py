@@ -482,6 +482,24 @@ def test_a_report_is_not_written_again_over_a_newer_version(campaign, ana, ben):
     )
 
 
+def test_an_edit_of_a_report_sent_meanwhile_keeps_what_was_typed(
+    campaign, ana, ben
+):
+    report = f.ProgressReportFactory(campaign=campaign)
+    url = RECORDS["report"].url(report)
+    version = loaded_version(ben, url)
+    ana.post(reverse("report_send", args=[campaign.pk, report.pk]))
+    response = ben.post(
+        url, {**_report_data(report, "Ben's late words"), "version": version}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "marked this report as sent while you were editing" in html
+    assert "Ben&#x27;s late words" in html
+    assert "Save the draft" not in html  # nothing to save it to
+    assert ProgressReport.objects.get(pk=report.pk).sections == report.sections
+
+
 def test_a_save_costs_the_same_queries_at_any_version(campaign, ana):
     """The check is one UPDATE, whatever the version or the history."""
     stakeholder = f.StakeholderFactory(campaign=campaign)

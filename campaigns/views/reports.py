@@ -126,6 +126,8 @@ def report_edit(request, campaign_pk, report_pk):
     if not request.membership.can_write:
         return send_back(request, "report_list", campaign.pk)
     if report.is_sent:
+        if request.method == "POST" and "rewrite" not in request.POST:
+            return _sent_meanwhile(request, campaign, report)
         return _draft_only(request, campaign, report)
     if request.method == "POST" and "rewrite" in request.POST:
         # Data recorded since the draft was made: write the sections again,
@@ -168,6 +170,19 @@ def report_edit(request, campaign_pk, report_pk):
         "reports/report_edit.html",
         _context(request, campaign, report=report, form=form),
         status=status,
+    )
+
+
+def _sent_meanwhile(request, campaign, report):
+    """An edit posted after a teammate marked the report as sent: it cannot
+    change any more, but what the person typed is shown to copy, not lost."""
+    form = ReportForm(request.POST, report=report)
+    form.is_valid()  # for the typed values; nothing is saved
+    return render(
+        request,
+        "reports/report_edit.html",
+        _context(request, campaign, report=report, form=form, sent_meanwhile=True),
+        status=409,
     )
 
 
