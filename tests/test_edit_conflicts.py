@@ -482,9 +482,7 @@ def test_a_report_is_not_written_again_over_a_newer_version(campaign, ana, ben):
     )
 
 
-def test_an_edit_of_a_report_sent_meanwhile_keeps_what_was_typed(
-    campaign, ana, ben
-):
+def test_an_edit_of_a_report_sent_meanwhile_keeps_what_was_typed(campaign, ana, ben):
     report = f.ProgressReportFactory(campaign=campaign)
     url = RECORDS["report"].url(report)
     version = loaded_version(ben, url)
