@@ -44,7 +44,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their own long-lived headers.
     "campaigns.cache_headers.RevalidateHtmlMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a session save during a database outage answered as one.
+    "campaigns.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

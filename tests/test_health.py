@@ -163,3 +163,24 @@ def test_malformed_redis_url_is_reported_not_raised():
     result = health.check_redis("not-a-redis-url")
     assert result["ok"] is False
     assert result["configured"] is True
+
+
+def test_a_session_save_during_a_database_outage_is_the_error_page(db, monkeypatch):
+    """The first page after logging in saves the chosen team in the session;
+    with the database gone at that moment the answer is the outage's error
+    page, not Django's "session interrupted" 400."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    from tests.factories import MembershipFactory
+
+    client = Client(raise_request_exception=False)
+    client.force_login(MembershipFactory().user)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(Session, "save", unreachable)
+    response = client.get(reverse("campaign_list"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
