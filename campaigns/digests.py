@@ -29,6 +29,7 @@ from .models import (
     Milestone,
     NotificationPreference,
     Role,
+    Stance,
     StanceChange,
     Tactic,
     TacticStatus,
@@ -134,6 +135,11 @@ class Line:
     badge: str = ""
     when: datetime.datetime | None = None
     due_on: datetime.date | None = None
+    # A quiet tactic (Tactic.is_private): never shown to a viewer.
+    private: bool = False
+    # For the subject line: a short phrase and how notable it is.
+    phrase: str = ""
+    weight: tuple = ()
 
     @cached_property
     def due_label(self):
@@ -146,10 +152,14 @@ class CampaignDigest:
     campaign: Campaign
     url: str
     board_url: str
+    # The person's own tactics (assigned to them).
     overdue: list = field(default_factory=list)
     due_soon: list = field(default_factory=list)
-    finished: list = field(default_factory=list)
+    in_progress: list = field(default_factory=list)
+    # What happened in the campaign since the last digest.
     stance_changes: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    moved: list = field(default_factory=list)
     milestones_moved: list = field(default_factory=list)
     upcoming_milestones: list = field(default_factory=list)
     report_due_on: datetime.date | None = None
@@ -160,18 +170,28 @@ class CampaignDigest:
     news_text: str = ""
 
     @property
+    def finished(self):
+        """Outcomes recorded (closed tactics among them); the older name."""
+        return self.outcomes
+
+    @property
     def report_due_label(self):
         return long_date(self.report_due_on)
 
     @property
+    def has_mine(self):
+        return bool(self.overdue or self.due_soon or self.in_progress)
+
+    @property
     def has_news(self):
-        return bool(self.finished or self.stance_changes or self.milestones_moved)
+        return bool(
+            self.stance_changes or self.outcomes or self.moved or self.milestones_moved
+        )
 
     @property
     def is_empty(self):
         return not (
-            self.overdue
-            or self.due_soon
+            self.has_mine
             or self.has_news
             or self.upcoming_milestones
             or self.report_due_on
@@ -196,36 +216,112 @@ class Digest:
         return long_date(self.since)
 
     def counts(self):
+        def total(name):
+            return sum(len(getattr(c, name)) for c in self.campaigns)
+
         return {
-            "overdue": sum(len(c.overdue) for c in self.campaigns),
-            "due_soon": sum(len(c.due_soon) for c in self.campaigns),
+            "overdue": total("overdue"),
+            "due_soon": total("due_soon"),
+            "in_progress": total("in_progress"),
+            "stance_changes": total("stance_changes"),
+            "outcomes": total("outcomes"),
+            "moved": total("moved"),
+            "milestones": total("milestones_moved"),
             "news": sum(
-                len(c.finished) + len(c.stance_changes) + len(c.milestones_moved)
-                for c in self.campaigns
+                total(name)
+                for name in ("stance_changes", "outcomes", "moved", "milestones_moved")
             ),
             "reports": sum(1 for c in self.campaigns if c.report_due_on),
         }
+
+    def notable_stance_change(self):
+        """The biggest move of the week (then the most powerful person, a rise
+        before a fall, the latest), or None."""
+        changes = [line for c in self.campaigns for line in c.stance_changes]
+        return max(changes, key=lambda line: line.weight, default=None)
 
 
 @dataclass
 class _CampaignNews:
     """What happened in one campaign, shared by everyone in it."""
 
-    finished: list = field(default_factory=list)
-    # Finished tactics minus quiet ones (Tactic.is_private), for viewers.
-    finished_public: list = field(default_factory=list)
     stance_changes: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    moved: list = field(default_factory=list)
     milestones_moved: list = field(default_factory=list)
     milestones_open: list = field(default_factory=list)
+
+    @cached_property
+    def public(self):
+        """The same news for a viewer: no quiet tactics (Tactic.is_private)."""
+        return replace(
+            self,
+            outcomes=[line for line in self.outcomes if not line.private],
+            moved=[line for line in self.moved if not line.private],
+        )
+
+
+@dataclass
+class _People:
+    users: list
+    since_of: dict  # person -> start of their digest period
+
+    @property
+    def ids(self):
+        return [user.pk for user in self.users]
+
+    @property
+    def earliest(self):
+        return min(self.since_of.values())
+
+
+@dataclass
+class _Campaigns:
+    by_pk: dict = field(default_factory=dict)
+    of_person: dict = field(default_factory=lambda: defaultdict(list))
+    viewing: set = field(default_factory=set)  # (person, campaign) as a viewer
+
+
+@dataclass
+class _TacticActivity:
+    """The period's board activity, by tactic and milestone."""
+
+    touched_at: dict = field(default_factory=dict)  # latest move or outcome
+    outcome_at: dict = field(default_factory=dict)  # latest outcome recorded
+    column_move: dict = field(default_factory=dict)  # latest change of column
+    progressed_at: dict = field(default_factory=dict)  # milestones
 
 
 def _url(name, *args):
     return mail.absolute_url(reverse(name, args=args))
 
 
+def _latest(times, key, when, value=None):
+    if key not in times or times[key][0] < when:
+        times[key] = (when, value)
+
+
 def build_digests(user_ids, now):
     """Digests of the given people at `now`, one per active person (possibly
     empty), in six queries however many people there are."""
+    people = _load_people(user_ids, now)  # 1
+    if not people.users:
+        return []
+    campaigns = _load_campaigns(people.ids)  # 2
+    if not campaigns.by_pk:
+        return [_digest(user, now, people.since_of[user.pk]) for user in people.users]
+    campaign_ids = list(campaigns.by_pk)
+    news = defaultdict(_CampaignNews)
+    activity = _load_activity(campaign_ids, people.earliest)  # 3
+    mine = _load_tactics(campaign_ids, people, now, activity, news)  # 4
+    _load_stance_changes(campaign_ids, people.earliest, news)  # 5
+    _load_milestones(campaign_ids, people.earliest, now, activity, news)  # 6
+    return _assemble(people, campaigns, now, news, mine)
+
+
+def _load_people(user_ids, now):
+    """The active people, each with the start of their digest period: the
+    last digest sent, if recent, else a week ago."""
     last_sent = EmailDelivery.objects.filter(
         user=OuterRef("pk"), kind=EmailKind.DIGEST, status=DeliveryStatus.SENT
     ).order_by("-claimed_at")
@@ -234,21 +330,17 @@ def build_digests(user_ids, now):
         .select_related("notification_preference")
         .annotate(last_digest_at=Subquery(last_sent.values("claimed_at")[:1]))
     )
-    if not users:
-        return []
-
     since_of = {}
     for user in users:
         last = user.last_digest_at
         fresh = last and now - MAX_LOOKBACK <= last < now
         since_of[user.pk] = last if fresh else now - DEFAULT_LOOKBACK
-    earliest = min(since_of.values())
-    ids = [user.pk for user in users]
+    return _People(users, since_of)
 
-    # The active campaigns of each person's teams: one row per (campaign, person).
-    campaigns = {}
-    campaigns_of = defaultdict(list)
-    viewing = set()  # (person, campaign) where the person is a viewer
+
+def _load_campaigns(ids):
+    """The active campaigns of each person's teams, and where they only view."""
+    result = _Campaigns()
     for campaign in (
         Campaign.objects.filter(
             status=CampaignStatus.ACTIVE, team__memberships__user_id__in=ids
@@ -268,36 +360,63 @@ def build_digests(user_ids, now):
         )
         .order_by("name", "pk")
     ):
-        campaigns.setdefault(campaign.pk, campaign)
-        campaigns_of[campaign.member_id].append(campaign.pk)
+        result.by_pk.setdefault(campaign.pk, campaign)
+        result.of_person[campaign.member_id].append(campaign.pk)
         if campaign.member_role == Role.VIEWER:
-            viewing.add((campaign.member_id, campaign.pk))
-    if not campaigns:
-        return [_digest(user, now, since_of[user.pk]) for user in users]
-    campaign_ids = list(campaigns)
-    horizon = now.date() + datetime.timedelta(days=LOOKAHEAD_DAYS + 1)
+            result.viewing.add((campaign.member_id, campaign.pk))
+    return result
 
-    # Each tactic's latest move to a closed column or recorded outcome.
-    moved_at = {}
-    progressed_at = {}
-    for activity in Activity.objects.filter(
-        campaign_id__in=campaign_ids,
-        created_at__gte=earliest,
-        verb__in=MOVED_VERBS + MILESTONE_VERBS,
-    ).only("verb", "tactic_id", "milestone_id", "created_at"):
+
+def _load_activity(campaign_ids, earliest):
+    """Cards moved, outcomes recorded and milestones progressed in the period."""
+    result = _TacticActivity()
+    for activity in (
+        Activity.objects.filter(
+            campaign_id__in=campaign_ids,
+            created_at__gte=earliest,
+            verb__in=MOVED_VERBS + MILESTONE_VERBS,
+        )
+        .select_related("actor")
+        .only(
+            "verb",
+            "tactic_id",
+            "milestone_id",
+            "created_at",
+            "data",
+            "actor__name",
+            "actor__email",
+        )
+    ):
+        when = activity.created_at
         if activity.verb in MOVED_VERBS and activity.tactic_id:
-            times = moved_at
             key = activity.tactic_id
-        elif activity.milestone_id:
-            times = progressed_at
-            key = activity.milestone_id
-        else:
-            continue
-        if key not in times or times[key] < activity.created_at:
-            times[key] = activity.created_at
+            actor = str(activity.actor) if activity.actor else ""
+            _latest(result.touched_at, key, when)
+            if activity.verb == Activity.Verb.TACTIC_OUTCOME:
+                _latest(result.outcome_at, key, when, actor)
+                continue
+            data = activity.data if isinstance(activity.data, dict) else {}
+            source, target = data.get("from"), data.get("to")
+            if source is None or source != target:  # not a reorder
+                _latest(result.column_move, key, when, (source, target, actor))
+        elif activity.verb in MILESTONE_VERBS and activity.milestone_id:
+            _latest(result.progressed_at, activity.milestone_id, when)
+    return result
 
-    news = defaultdict(_CampaignNews)
-    open_tactics = defaultdict(list)  # (person, campaign) -> tactics
+
+def _status_label(value):
+    try:
+        return TacticStatus(value).label
+    except ValueError:
+        return ""
+
+
+def _load_tactics(campaign_ids, people, now, activity, news):
+    """The people's own open tactics, by (person, campaign); outcomes and
+    moved cards go to each campaign's news."""
+    ids = people.ids
+    horizon = now.date() + datetime.timedelta(days=LOOKAHEAD_DAYS + 1)
+    mine = defaultdict(list)
     for tactic in (
         Tactic.objects.filter(campaign_id__in=campaign_ids)
         .filter(
@@ -307,8 +426,9 @@ def build_digests(user_ids, now):
                 due_on__isnull=False,
                 due_on__lte=horizon,
             )
-            | Q(status__in=CLOSED, completed_at__gte=earliest)
-            | Q(status__in=CLOSED, pk__in=list(moved_at))
+            | Q(assignee_id__in=ids, status=TacticStatus.IN_PROGRESS)
+            | Q(status__in=CLOSED, completed_at__gte=people.earliest)
+            | Q(pk__in=list(activity.touched_at))
         )
         .select_related("assignee")
         .only(
@@ -326,24 +446,80 @@ def build_digests(user_ids, now):
         .order_by("due_on", "pk")
     ):
         url = _url("tactic_detail", tactic.campaign_id, tactic.pk)
+        campaign_news = news[tactic.campaign_id]
+        private = tactic.is_private
+        assignee = str(tactic.assignee) if tactic.assignee else ""
+        touched = activity.touched_at.get(tactic.pk, (None,))[0]
         if tactic.status in CLOSED:
-            when = max(t for t in (tactic.completed_at, moved_at.get(tactic.pk)) if t)
-            line = Line(
-                title=tactic.title,
-                url=url,
-                detail=tactic.outcome,
-                note=str(tactic.assignee) if tactic.assignee else "",
-                badge=tactic.get_status_display(),
-                when=when,
+            when = max(t for t in (tactic.completed_at, touched) if t)
+            campaign_news.outcomes.append(
+                Line(
+                    title=tactic.title,
+                    url=url,
+                    detail=tactic.outcome,
+                    note=assignee,
+                    badge=tactic.get_status_display(),
+                    when=when,
+                    private=private,
+                )
             )
-            news[tactic.campaign_id].finished.append(line)
-            if not tactic.is_private:
-                news[tactic.campaign_id].finished_public.append(line)
-        else:
-            open_tactics[(tactic.assignee_id, tactic.campaign_id)].append(
-                Line(title=tactic.title, url=url, due_on=tactic.due_on)
+            continue
+        if tactic.pk in activity.outcome_at and tactic.outcome:
+            when, _ = activity.outcome_at[tactic.pk]
+            campaign_news.outcomes.append(
+                Line(
+                    title=tactic.title,
+                    url=url,
+                    detail=tactic.outcome,
+                    note=assignee,
+                    badge=tactic.get_status_display(),
+                    when=when,
+                    private=private,
+                )
             )
+        if tactic.pk in activity.column_move:
+            when, (source, target, actor) = activity.column_move[tactic.pk]
+            target_label = _status_label(target) or tactic.get_status_display()
+            source_label = _status_label(source)
+            campaign_news.moved.append(
+                Line(
+                    title=tactic.title,
+                    url=url,
+                    note=(
+                        f"{source_label} → {target_label}"
+                        if source_label
+                        else f"to {target_label}"
+                    ),
+                    detail=f"by {actor}" if actor else "",
+                    badge=target_label,
+                    when=when,
+                    private=private,
+                )
+            )
+        if tactic.assignee_id in ids and (
+            tactic.status == TacticStatus.IN_PROGRESS
+            or (tactic.due_on and tactic.due_on <= horizon)
+        ):
+            mine[(tactic.assignee_id, tactic.campaign_id)].append(
+                Line(
+                    title=tactic.title,
+                    url=url,
+                    due_on=tactic.due_on,
+                    badge=tactic.get_status_display(),
+                    private=private,
+                )
+            )
+    return mine
 
+
+def _stance_phrase(name, stance):
+    label = stance.label.lower()
+    if stance == Stance.CHAMPION:
+        label = "a champion"
+    return f"{' '.join(name.split())} is now {label}"
+
+
+def _load_stance_changes(campaign_ids, earliest, news):
     for change in (
         StanceChange.objects.filter(
             stakeholder__campaign_id__in=campaign_ids, recorded_at__gte=earliest
@@ -356,6 +532,7 @@ def build_digests(user_ids, now):
             "recorded_at",
             "stakeholder__id",
             "stakeholder__name",
+            "stakeholder__power",
             "stakeholder__campaign_id",
             "recorded_by__name",
             "recorded_by__email",
@@ -363,6 +540,7 @@ def build_digests(user_ids, now):
         .order_by("recorded_at", "pk")
     ):
         stakeholder = change.stakeholder
+        up = change.direction == "up"
         news[stakeholder.campaign_id].stance_changes.append(
             Line(
                 title=stakeholder.name,
@@ -372,14 +550,24 @@ def build_digests(user_ids, now):
                     f"{change.get_from_stance_display()} → "
                     f"{change.get_to_stance_display()}"
                 ),
-                badge="up" if change.direction == "up" else "down",
+                badge="up" if up else "down",
                 when=change.recorded_at,
+                phrase=_stance_phrase(stakeholder.name, Stance(change.to_stance)),
+                weight=(
+                    abs(change.to_stance - change.from_stance),
+                    stakeholder.power,
+                    up,
+                    change.recorded_at,
+                ),
             )
         )
 
+
+def _load_milestones(campaign_ids, earliest, now, activity, news):
     milestone_horizon = now.date() + datetime.timedelta(
         days=MILESTONE_LOOKAHEAD_DAYS + 1
     )
+    progressed_at = activity.progressed_at
     for milestone in (
         Milestone.objects.filter(campaign_id__in=campaign_ids)
         .filter(
@@ -416,7 +604,7 @@ def build_digests(user_ids, now):
                     url,
                     note=f"{value} ({milestone.percent}%)",
                     badge="Progress",
-                    when=progressed_at[milestone.pk],
+                    when=progressed_at[milestone.pk][0],
                 )
             )
         if not reached and milestone.due_on:
@@ -429,36 +617,36 @@ def build_digests(user_ids, now):
                 )
             )
 
+
+def _assemble(people, campaigns, now, news, mine):
+    """Each person's digest from the shared pieces, in Python."""
     # Links are the same for everyone in a campaign.
     links = {
-        pk: (_url("campaign_detail", pk), _url("board", pk)) for pk in campaign_ids
+        pk: (_url("campaign_detail", pk), _url("board", pk)) for pk in campaigns.by_pk
     }
+    empty = _CampaignNews()
     digests = []
-    for user in users:
-        digest = _digest(user, now, since_of[user.pk])
-        for campaign_pk in campaigns_of.get(user.pk, ()):
-            campaign = campaigns[campaign_pk]
+    for user in people.users:
+        digest = _digest(user, now, people.since_of[user.pk])
+        for campaign_pk in campaigns.of_person.get(user.pk, ()):
+            viewer = (user.pk, campaign_pk) in campaigns.viewing
+            campaign_news = news.get(campaign_pk, empty)
+            tactics = mine.get((user.pk, campaign_pk), ())
+            if viewer:
+                campaign_news = campaign_news.public
+                tactics = [line for line in tactics if not line.private]
             campaign_digest = _campaign_digest(
-                campaign,
+                campaigns.by_pk[campaign_pk],
                 links[campaign_pk],
                 user,
                 digest,
-                _news_for(news.get(campaign_pk), (user.pk, campaign_pk) in viewing),
-                open_tactics.get((user.pk, campaign_pk), ()),
+                campaign_news,
+                tactics,
             )
             if not campaign_digest.is_empty:
                 digest.campaigns.append(campaign_digest)
         digests.append(digest)
     return digests
-
-
-def _news_for(news, viewer):
-    """A campaign's news as one person may read it: viewers get no quiet tactics."""
-    if news is None:
-        return _CampaignNews()
-    if viewer:
-        return replace(news, finished=news.finished_public)
-    return news
 
 
 def _digest(user, now, since):
@@ -479,15 +667,20 @@ def _campaign_digest(campaign, links, user, digest, news, tactics):
     since = digest.since
     result = CampaignDigest(campaign=campaign, url=links[0], board_url=links[1])
     for line in tactics:
-        if line.due_on < today:
+        if line.due_on and line.due_on < today:
             result.overdue.append(line)
-        elif line.due_on <= soon:
+        elif line.due_on and line.due_on <= soon:
             result.due_soon.append(line)
-    result.finished = [line for line in news.finished if line.when >= since]
-    result.stance_changes = [line for line in news.stance_changes if line.when >= since]
-    result.milestones_moved = [
-        line for line in news.milestones_moved if line.when >= since
-    ]
+        elif line.badge == TacticStatus.IN_PROGRESS.label:
+            result.in_progress.append(line)
+
+    def recent(lines):
+        return [line for line in lines if line.when >= since]
+
+    result.stance_changes = recent(news.stance_changes)
+    result.outcomes = recent(news.outcomes)
+    result.moved = recent(news.moved)
+    result.milestones_moved = recent(news.milestones_moved)
     milestone_soon = today + datetime.timedelta(days=MILESTONE_LOOKAHEAD_DAYS)
     result.upcoming_milestones = [
         line for line in news.milestones_open if line.due_on <= milestone_soon
@@ -508,19 +701,57 @@ def should_send(digest):
     return not digest.is_empty or digest.quiet_week_emails
 
 
+SUBJECT_MAX = 78
+QUIET_SUBJECT = "Your week in advocacy: a quiet week"
+
+
+def _plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def subject_of(digest):
+    """What is inside, most personal first: the person's own overdue and due
+    tactics, then the most notable stance change, then whatever else there
+    is, in at most SUBJECT_MAX characters ("3 due this week · Dana is now
+    curious")."""
     counts = digest.counts()
     parts = []
     if counts["overdue"]:
         parts.append(f"{counts['overdue']} overdue")
     if counts["due_soon"]:
         parts.append(f"{counts['due_soon']} due this week")
-    if counts["news"]:
-        parts.append(f"{counts['news']} update{'s' if counts['news'] != 1 else ''}")
+    notable = digest.notable_stance_change()
+    if notable:
+        room = SUBJECT_MAX - len(" · ".join([*parts, ""]))
+        phrase = notable.phrase
+        if len(phrase) > room:
+            # Shorten the name, keep "is now …".
+            name, _, rest = phrase.rpartition(" is now ")
+            keep = max(room - len(rest) - len(" is now ") - 1, 1)
+            phrase = f"{name[:keep].rstrip()}… is now {rest}"
+        parts.append(phrase)
+    extras = []
     if counts["reports"]:
-        parts.append("a progress report due")
-    summary = ", ".join(parts) if parts else "a quiet week"
-    return f"Your week in advocacy: {summary}"
+        extras.append("progress report due")
+    if counts["in_progress"]:
+        extras.append(f"{counts['in_progress']} in progress")
+    if counts["outcomes"]:
+        extras.append(_plural(counts["outcomes"], "outcome") + " recorded")
+    if counts["moved"]:
+        extras.append(_plural(counts["moved"], "card") + " moved")
+    if counts["milestones"]:
+        extras.append(_plural(counts["milestones"], "milestone") + " moved")
+    if digest.campaigns and not (parts or extras):
+        extras.append("upcoming milestones")
+    for extra in extras:
+        if len(parts) >= 3:
+            break
+        if len(" · ".join([*parts, extra])) <= SUBJECT_MAX:
+            parts.append(extra)
+    if not parts:
+        return QUIET_SUBJECT
+    subject = " · ".join(parts)
+    return subject[0].upper() + subject[1:]
 
 
 @lru_cache(maxsize=4)
@@ -540,8 +771,9 @@ def _render_news(digest, cache):
             c.campaign.pk,
             digest.local_today,
             # The lines are shared objects within one build; identity is enough.
-            tuple(map(id, c.finished)),
             tuple(map(id, c.stance_changes)),
+            tuple(map(id, c.outcomes)),
+            tuple(map(id, c.moved)),
             tuple(map(id, c.milestones_moved)),
             tuple(map(id, c.upcoming_milestones)),
         )

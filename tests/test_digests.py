@@ -226,7 +226,13 @@ def test_rendered_digest_escapes_html_and_links_absolutely(seeded, member):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in email.html
     # Plain text is not HTML: the title appears as typed.
     assert "<script>alert('x')</script>" in email.text
-    for section in ("Overdue", "Due in the next 7 days", "What moved"):
+    for section in (
+        "Overdue",
+        "Due in the next 7 days",
+        "Stance changes",
+        "Outcomes recorded",
+        "Milestones",
+    ):
         assert section in email.html
         assert section in email.text
     assert "Upcoming milestones" in email.text
@@ -241,9 +247,8 @@ def test_rendered_digest_escapes_html_and_links_absolutely(seeded, member):
     )
     assert tactic_url in email.html and tactic_url in email.text
     assert email.unsubscribe_url in email.html and email.unsubscribe_url in email.text
-    assert email.subject == (
-        "Your week in advocacy: 1 overdue, 2 due this week, 5 updates"
-    )
+    # What is inside: the person's own tactics first, then who moved.
+    assert email.subject == "1 overdue · 2 due this week · Dana Director is now curious"
 
 
 def test_what_moved_starts_at_the_last_digest(seeded, member):
@@ -478,6 +483,59 @@ def test_building_a_chunk_costs_the_same_queries_for_50_or_200_people(db):
             built = digests.build_digests(ids, NOW)
         assert len(built) == len(ids)
         assert all(d.campaigns for d in built)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == 6
+
+
+def make_busy_people(count):
+    """Like make_people, with the new sections filled: tactics in progress,
+    outcomes recorded, cards moved, quiet tactics and a viewer per team."""
+    ids = make_people(count)
+    for campaign in CampaignFactory._meta.model.objects.filter(
+        team__memberships__user_id__in=ids
+    ).distinct():
+        members = [m.user for m in campaign.team.memberships.all()]
+        viewer = campaign.team.memberships.exclude(user=campaign.lead).first()
+        viewer.role = Role.VIEWER
+        viewer.save()
+        for user in members:
+            TacticFactory(
+                campaign=campaign, assignee=user, status=TacticStatus.IN_PROGRESS
+            )
+        for n, verb in enumerate(
+            (Activity.Verb.TACTIC_MOVED, Activity.Verb.TACTIC_OUTCOME) * 2
+        ):
+            tactic = TacticFactory(
+                campaign=campaign,
+                assignee=viewer.user,
+                status=TacticStatus.IN_PROGRESS,
+                outcome="Learned.",
+                due_on=TODAY + days(1),
+                is_private=n < 2,
+            )
+            ActivityFactory(
+                campaign=campaign,
+                verb=verb,
+                tactic=tactic,
+                data={"from": "planned", "to": "in_progress"},
+                created_at=NOW - days(1),
+            )
+    return ids
+
+
+def test_the_new_sections_cost_no_more_queries_for_more_people(db):
+    small = make_busy_people(20)
+    large = make_busy_people(80)
+    counts = []
+    for ids in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            built = digests.build_digests(ids, NOW)
+            cache = {}
+            for digest in built:
+                digests.render(digest, cache)
+        assert all(
+            c.in_progress and c.moved and c.outcomes for d in built for c in d.campaigns
+        )
         counts.append(len(queries))
     assert counts[0] == counts[1] == 6
 
