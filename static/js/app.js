@@ -21,6 +21,28 @@
     if (location.pathname + location.search !== address) location.reload();
   });
 
+  // Email settings never saved: choose the browser's own time zone, if the
+  // list has it, and say so (without JavaScript the list starts at UTC).
+  document.querySelectorAll("select[data-browser-zone]").forEach(function (select) {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    if (!zone || zone === select.value) return;
+    var offered = Array.prototype.some.call(select.options, function (option) {
+      return option.value === zone;
+    });
+    if (!offered) return;
+    select.value = zone;
+    var hint = document.getElementById(select.dataset.browserZone);
+    if (hint) {
+      hint.hidden = false;
+      select.setAttribute("aria-describedby", hint.id);
+    }
+  });
+
   // A click outside an open header menu closes it.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
