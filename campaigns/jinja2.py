@@ -6,6 +6,8 @@ import re
 import jinja2
 from jinja2.ext import Extension
 
+from campaigns.templatetags.html_time import datetime_attr
+
 # A line break and the indentation around it, between two tags (or template
 # tags). Spaces inside a line, as in "Due <time>" or "{{ day }} {{ month }}",
 # are text and stay.
@@ -37,4 +39,5 @@ def environment(**options):
     options["extensions"] = [*options.get("extensions", ()), DropLayout]
     env = jinja2.Environment(**options)
     env.filters["strftime"] = strftime
+    env.filters["datetime_attr"] = datetime_attr
     return env

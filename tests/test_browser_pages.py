@@ -1,8 +1,12 @@
 """Every page, opened in a real browser by each role, without a single
-console error: a Content Security Policy violation fails the test."""
+console error: a Content Security Policy violation fails the test. And
+valid HTML as the browser holds it once the page's scripts have run, at the
+desktop and the phone size (tests/markup.py)."""
 
 import pytest
 
+from tests.conftest import DESKTOP, PHONE
+from tests.markup import problems
 from tests.world import World, private_patterns
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,7 +20,7 @@ def test_every_page_opens_without_console_errors(
     user = getattr(world, role)
     log_in(page, user)
     client.force_login(user)
-    visited = 0
+    visited, invalid = 0, []
     for pattern in private_patterns():
         url = world.url(pattern)
         answer = client.get(url)
@@ -26,8 +30,19 @@ def test_every_page_opens_without_console_errors(
         assert response.status == 200, (url, response.status)
         assert page.locator("main").count() == 1, url
         assert page.locator("h1").count() >= 1, url
+        # The DOM after the scripts ran: markup they add is checked too. A
+        # resize is enough for the phone size, without loading again; the
+        # same DOM is not parsed twice.
+        seen = set()
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            html = page.content()
+            if html not in seen:
+                seen.add(html)
+                invalid += [f"{url} {size['width']}px: {e}" for e in problems(html)]
         visited += 1
     assert visited >= 15
+    assert not invalid, "\n".join(invalid)
     assert not page.console_errors, page.console_errors
 
 

@@ -133,7 +133,6 @@ class BoardFilterForm(forms.Form):
         # Its own ids: the card panel on the same page has an "assignee" too.
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs["type"] = "search"
         self.fields["q"].widget.input_type = "search"
         stakeholders = Stakeholder.objects.filter(campaign=campaign).order_by("name")
         self.fields["stakeholder"].queryset = stakeholders
