@@ -22,6 +22,7 @@ from .views import (
     owner_tools,
     playbook,
     reports,
+    search,
     stakeholders,
     teams,
     transfer,
@@ -311,6 +312,7 @@ urlpatterns = [
     path("campaigns/<id:campaign_pk>/", include(campaign_urls)),
     # Across all the user's campaigns, so under no one campaign.
     path("my-tactics/", board.my_tactics, name="my_tactics"),
+    path("search/", search.search_page, name="search"),
     path(
         "settings/notifications/",
         notifications.preferences,

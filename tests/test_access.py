@@ -230,3 +230,26 @@ def test_refused_report_pdf_requests_queue_no_pdf(client, client_for, world):
         for method in METHODS:
             assert getattr(owner, method)(url).status_code == 404
     assert not ReportPdf.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["owner", "member", "viewer", "outsider"])
+def test_search_finds_nothing_of_another_team(client_for, world, role):
+    """The search is across the user's teams only: the other team's names,
+    searched for by each role, are never found, and a refused method
+    changes nothing."""
+    web = client_for(getattr(world, role))
+    theirs = world.objects if role == "outsider" else world.foreign
+    before = row_counts()
+    for text in (
+        theirs["campaign"].name,
+        theirs["stakeholder"].name,
+        theirs["tactic"].title,
+        theirs["objection"].text,
+    ):
+        response = web.get(reverse("search"), {"q": text})
+        assert response.status_code == 200, text
+        assert reverse("campaign_detail", args=[theirs["campaign"].pk]) not in (
+            response.text
+        ), (role, text)
+    assert web.post(reverse("search"), {"q": "x"}).status_code == 405
+    assert row_counts() == before

@@ -358,6 +358,19 @@ def test_filters_and_owner_tools(fuzz, data):
     assert fuzz.snapshot() == before
 
 
+@FUZZ
+@given(q=odd_text | numbers)
+def test_search(fuzz, q):
+    """Any search: never a server error, at most a 400 for what is refused,
+    and never a hit in the other team's campaign."""
+    before = fuzz.snapshot()
+    response = fuzz.client.get(reverse("search"), {"q": q})
+    assert response.status_code in (200, 400), (q, response.status_code)
+    theirs = f"/campaigns/{fuzz.theirs['campaign'].pk}/"
+    assert theirs not in response.content.decode()
+    assert fuzz.snapshot() == before
+
+
 # ---- every URL, every id ----------------------------------------------------
 
 ID_IN_ROUTE = re.compile(r"<id:(\w+)>")
