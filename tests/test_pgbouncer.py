@@ -384,7 +384,7 @@ def test_digest_command_through_pgbouncer(pgbouncer, smtp):
     report = send_digests(now)
     assert f"{len(readers)} people due, {len(readers)} digests sent." in report
     for reader in readers:
-        assert len(smtp.to(reader.email, "Your week in advocacy")) == 1, reader.email
+        assert len(smtp.digests_to(reader.email)) == 1, reader.email
     sent = EmailDelivery.objects.filter(kind=EmailKind.DIGEST)
     assert sent.count() == len(readers)
     assert set(sent.values_list("status", flat=True)) == {DeliveryStatus.SENT}
