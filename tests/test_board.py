@@ -475,7 +475,9 @@ class TestMoveView:
         assert 'id="col-backlog"' in html
         assert 'id="col-planned"' in html
         assert 'id="col-done"' not in html
-        assert html.count('hx-swap-oob="true"') == 3  # two columns and the poller
+        # Two columns, their counts in the phone's column switcher, the poller.
+        assert html.count('hx-swap-oob="true"') == 5
+        assert 'id="switch-planned-count"' in html
         campaign.refresh_from_db()
         assert f"?v={campaign.board_version}" in html
 

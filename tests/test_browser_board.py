@@ -319,3 +319,69 @@ def test_touch_drag_with_the_handle(page, log_in, live_server, member, campaign,
         )
     page.locator(f"#col-done #tactic-{pk}").wait_for()
     assert place_of(pk) == (TacticStatus.DONE, 1)
+
+
+def test_skip_link_to_the_columns(page, log_in, live_server, member, campaign, board):
+    log_in(page, member)
+    page.goto(f"/campaigns/{campaign.pk}/board/")
+    skip = page.get_by_role("link", name="Skip to the columns")
+    assert skip.bounding_box()["width"] <= 1  # hidden until focused
+    # Tabbing from the top of the page, the first stop in <main> is the skip
+    # link, shown where it stands.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('main')"):
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the columns"
+    box = skip.bounding_box()
+    assert box["width"] > 50 and box["height"] > 10
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/board/#board")
+    # The next Tab goes on inside the columns, past the filters.
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('#board .board-col')")
+
+
+def test_enter_on_a_focused_card_opens_it(
+    page, log_in, live_server, member, campaign, board, screenshot
+):
+    log_in(page, member)
+    page.goto(f"/campaigns/{campaign.pk}/board/")
+    pk = board["Lunch-and-learn"].pk
+    page.locator(f"#tactic-{pk}").focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#panel")
+    panel.get_by_role("heading", name="Lunch-and-learn").wait_for()
+    assert page.url.endswith(f"/tactics/{pk}/")
+    assert place_of(pk) == (TacticStatus.PLANNED, 1)  # opened, not moved
+    page.keyboard.press("Escape")
+    assert panel.inner_html().strip() == ""
+    page.wait_for_url(f"**/campaigns/{campaign.pk}/board/")
+
+
+def test_the_risk_marker_explains_itself_by_keyboard(
+    page, log_in, live_server, member, campaign, board, screenshot
+):
+    log_in(page, member)
+    page.goto(f"/campaigns/{campaign.pk}/board/")
+    card = page.locator(f"#tactic-{board['Peer comparison deck'].pk}")
+    note = card.get_by_text("Looks like a sales pitch if rushed")
+    assert not note.is_visible()
+    # The card, its title, then the marker: a button-like summary, "Risk".
+    card.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    marker = card.locator(".card__risk > summary")
+    assert marker.evaluate("el => el === document.activeElement")
+    assert "Risk" in marker.inner_text()
+    page.keyboard.press("Enter")
+    note.wait_for()
+    assert note.is_visible()
+    screenshot(page, "board-risk-open", full_page=False)
+    snapshot = card.aria_snapshot()
+    assert "Risk" in snapshot and "Looks like a sales pitch if rushed" in snapshot
+    # Enter again folds it; the card stays where it was.
+    page.keyboard.press("Enter")
+    assert not note.is_visible()
+    assert place_of(board["Peer comparison deck"].pk) == (TacticStatus.PLANNED, 0)

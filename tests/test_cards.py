@@ -225,9 +225,11 @@ def test_user_content_cannot_add_markup():
     tree = Tree(html)
     assert "<script" not in html and "<b>" not in html and "<COO>" not in html
     assert {e[1] for e in tree.events if e[0] == "start"} <= CARD_TAGS
-    spans = tree.tags("span")
-    risks = [a["title"] for a in spans if "card__risk" in a.get("class", "")]
+    # The risk marker is a toggletip: its summary's title, and the note.
+    risks = [a["title"] for a in tree.tags("summary") if "title" in a]
     assert risks == ['Could "burn" trust <script>alert(1)</script>', "Budget freeze"]
+    assert len([a for a in tree.tags("details") if a["class"] == "card__risk"]) == 2
+    assert 'Could "burn" trust <script>alert(1)</script>' in tree.text()
     assert "Lunch-and-learn & Q&A <for> \"all\" 'staff'" in tree.text()
     assert f"Title {XSS}" in tree.text()
 

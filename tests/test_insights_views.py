@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaigns.models import Activity, Stakeholder, Stance, StanceChange, TacticStatus
 from campaigns.playbook import get_entry
 from tests import factories as f
+from tests import markup
 from tests.queries import count_queries
 from tests.test_access import World, all_patterns
 
@@ -444,3 +445,82 @@ def test_tactic_page_queries_stay_flat_as_moves_grow(role, client_for, owner, te
         with CaptureQueriesContext(connection) as large:
             client.get(urls[1], headers=headers)
         assert len(small) == len(large), headers
+
+
+def _svg_links(html):
+    """(accessible name, visible text) of every link inside an <svg>.
+
+    The name as browsers compute it for an SVG <a> (accname and SVG-AAM, in
+    order): aria-labelledby, aria-label, a <title> child, its content. The
+    visible text is what its <text> elements draw."""
+    tree, _ = markup.parse(html)
+    by_id = {e.get("id"): e for e in tree.iter() if e.get("id")}
+
+    def local(element):
+        return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+    def words(text):
+        return " ".join(text.split())
+
+    links = []
+    for svg in (e for e in tree.iter() if local(e) == "svg"):
+        for a in (e for e in svg.iter() if local(e) == "a"):
+            visible = words(
+                " ".join("".join(t.itertext()) for t in a.iter() if local(t) == "text")
+            )
+            title = next((c for c in a if local(c) == "title"), None)
+            if a.get("aria-labelledby"):
+                name = " ".join(
+                    "".join(by_id[i].itertext())
+                    for i in a.get("aria-labelledby").split()
+                )
+            elif (a.get("aria-label") or "").strip():
+                name = a.get("aria-label")
+            elif title is not None:
+                name = "".join(title.itertext())
+            else:
+                name = visible
+            links.append((words(name), visible))
+    return links
+
+
+def test_svg_links_are_named_by_their_visible_text(owner_client, campaign):
+    """WCAG 2.5.3 label in name: a link on the grid or the map says what it
+    shows first, so "click Priya R." works by voice."""
+    people = [
+        # Alone in a cell (initials and a caption), three in one cell
+        # (initials only), an honorific, one word, a name the map shortens.
+        f.StakeholderFactory(campaign=campaign, name="Priya Raman", power=1),
+        f.StakeholderFactory(campaign=campaign, name="Margaret O'Neil", power=5),
+        f.StakeholderFactory(campaign=campaign, name="Helen Brooks", power=5),
+        f.StakeholderFactory(campaign=campaign, name="Dr Alan Whitcombe", power=5),
+        f.StakeholderFactory(campaign=campaign, name="Dana", power=2, title=""),
+        f.StakeholderFactory(
+            campaign=campaign,
+            name="Councillor Ruth Adeyemi-Whitfield of Northfield",
+            power=3,
+            interest=5,
+            title="Chairs the culture and leisure committee",
+        ),
+    ]
+    adviser = f.InfluencerFactory(campaign=campaign, name="Eleanor Hughes")
+    for s in people:
+        f.InfluenceFactory(influencer=adviser, stakeholder=s)
+    pages = [
+        reverse("stakeholder_grid", args=[campaign.pk]),
+        reverse("influence_map", args=[campaign.pk]),
+        reverse("influence_map", args=[campaign.pk]) + f"?target={people[1].pk}",
+    ]
+    for url in pages:
+        links = _svg_links(owner_client.get(url).content.decode())
+        assert len(links) == len(people), url
+        for name, visible in links:
+            assert visible, f"{url}: an SVG link without visible text"
+            assert name.casefold().startswith(visible.casefold()), (
+                f"{url}: the name {name!r} does not start with what the link "
+                f"shows, {visible!r}"
+            )
+            # Still says who it is in full, for a screen reader.
+        names = " | ".join(name for name, _ in links)
+        for s in people:
+            assert s.name in names, url

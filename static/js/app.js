@@ -2,13 +2,15 @@
 (function () {
   "use strict";
 
-  // Escape closes an open header menu and returns focus to its toggle.
+  // Escape closes the open header menus (the phone's menu holds the account
+  // menu) and returns focus to the outermost one's toggle.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    var open = document.querySelectorAll("details.menu[open]");
+    open.forEach(function (menu) {
       menu.open = false;
-      menu.querySelector("summary").focus();
     });
+    if (open.length) open[0].querySelector("summary").focus();
   });
 
   // Back or Forward that changes only the address, on a page that did not
@@ -41,6 +43,14 @@
       hint.hidden = false;
       select.setAttribute("aria-describedby", hint.id);
     }
+  });
+
+  // Campaign tabs that scroll inside their row: the current one in sight,
+  // in the middle. Scrolls the row only, never the page.
+  document.querySelectorAll(".subnav").forEach(function (tabs) {
+    var current = tabs.querySelector("[aria-current]");
+    if (!current || tabs.scrollWidth <= tabs.clientWidth) return;
+    tabs.scrollLeft = current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
   });
 
   // A click outside an open header menu closes it.

@@ -236,6 +236,19 @@
     var card = event.target;
     if (!isCard(card) || card.getAttribute("draggable") !== "true") return;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key === "Enter") {
+      // Enter on the card itself opens it, as a click on its title does.
+      var link = card.querySelector(".card__title a");
+      if (!link) return;
+      event.preventDefault();
+      if (!window.htmx) {
+        location.href = link.href;
+        return;
+      }
+      opener = link;
+      openPanel(link.getAttribute("href"), panelEntry() ? "replace" : "push");
+      return;
+    }
     var column = columnOf(card);
     var fromList = card.parentNode;
     var status = column.dataset.status;
