@@ -450,8 +450,14 @@ def _load_tactics(campaign_ids, people, now, activity, news):
         private = tactic.is_private
         assignee = str(tactic.assignee) if tactic.assignee else ""
         touched = activity.touched_at.get(tactic.pk, (None,))[0]
+        # An outcome: a tactic closed this period, or an open one whose
+        # outcome was recorded in it.
+        outcome_at = None
         if tactic.status in CLOSED:
-            when = max(t for t in (tactic.completed_at, touched) if t)
+            outcome_at = max(t for t in (tactic.completed_at, touched) if t)
+        elif tactic.pk in activity.outcome_at and tactic.outcome:
+            outcome_at, _ = activity.outcome_at[tactic.pk]
+        if outcome_at:
             campaign_news.outcomes.append(
                 Line(
                     title=tactic.title,
@@ -459,24 +465,12 @@ def _load_tactics(campaign_ids, people, now, activity, news):
                     detail=tactic.outcome,
                     note=assignee,
                     badge=tactic.get_status_display(),
-                    when=when,
+                    when=outcome_at,
                     private=private,
                 )
             )
+        if tactic.status in CLOSED:
             continue
-        if tactic.pk in activity.outcome_at and tactic.outcome:
-            when, _ = activity.outcome_at[tactic.pk]
-            campaign_news.outcomes.append(
-                Line(
-                    title=tactic.title,
-                    url=url,
-                    detail=tactic.outcome,
-                    note=assignee,
-                    badge=tactic.get_status_display(),
-                    when=when,
-                    private=private,
-                )
-            )
         if tactic.pk in activity.column_move:
             when, (source, target, actor) = activity.column_move[tactic.pk]
             target_label = _status_label(target) or tactic.get_status_display()
