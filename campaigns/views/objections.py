@@ -10,7 +10,6 @@ from django.utils import timezone
 from .. import objections as logic
 from .. import versions
 from ..access import get_campaign, get_in_campaign
-from ..forms.campaigns import StanceChangeForm
 from ..forms.objections import (
     COMMON_OBJECTIONS,
     EvidenceForm,
@@ -82,10 +81,7 @@ def objection_create(request, campaign_pk, stakeholder_pk):
     from .stakeholders import _render_detail
 
     request.objection_form = form
-    stance_form = StanceChangeForm(
-        stakeholder=stakeholder, initial={"to_stance": stakeholder.stance}
-    )
-    return _render_detail(request, campaign, stakeholder, stance_form, status=400)
+    return _render_detail(request, campaign, stakeholder, status=400)
 
 
 def _render_detail(

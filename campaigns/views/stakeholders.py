@@ -95,12 +95,12 @@ def _stance_form(stakeholder, tactics, data=None):
 
 
 def _render_detail(request, campaign, stakeholder, form=None, status=200):
-    """`form`: a bound stance form to show with its errors; any other (as the
-    objections view passes) is replaced by a fresh one for writers."""
+    """`form`: a bound stance form to show with its errors; without one,
+    writers get a fresh one."""
     can_write = request.membership.can_write
     if not can_write:
         form = None
-    elif form is None or not form.is_bound:
+    elif form is None:
         form = _stance_form(stakeholder, _credit_tactics(campaign, can_write))
     history = list(stakeholder.stance_changes.select_related("recorded_by", "tactic"))
     for change in history:
