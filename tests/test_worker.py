@@ -367,7 +367,12 @@ def test_refused_smtp_connection_is_retried_and_delivered_once(probe, workers, s
         "a failed send",
         worker,
     )
-    assert "will retry after a mail error" in worker.output()
+    # The row is marked failed before the task logs its retry: wait for both.
+    wait_for(
+        lambda: "will retry after a mail error" in worker.output(),
+        "the retry to be logged",
+        worker,
+    )
     inbox = Inbox()
     smtp(inbox, port)  # the mail server comes back
     wait_for(lambda: len(inbox.messages) >= 3, "the retried digests", worker)
