@@ -42,6 +42,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages go out compressed (static files come precompressed from
+    # WhiteNoise, above). Django's gzip pads each response against BREACH,
+    # and the CSRF token in a page is masked afresh every time.
+    "django.middleware.gzip.GZipMiddleware",
     # After WhiteNoise, so static files keep their own long-lived headers.
     "campaigns.cache_headers.RevalidateHtmlMiddleware",
     # Django's, with a session save during a database outage answered as one.

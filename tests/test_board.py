@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from campaigns import board as logic
 from campaigns.board import GAP
+from campaigns.forms.board import OVERDUE_HINT, TacticForm
 from campaigns.models import (
     Activity,
     Campaign,
@@ -784,6 +785,47 @@ class TestCardPanel:
         assert Activity.objects.filter(verb=Activity.Verb.TACTIC_DUE_CHANGED).exists()
         updated = Activity.objects.get(verb=Activity.Verb.TACTIC_UPDATED)
         assert "title" in updated.data["fields"]
+
+    def test_the_form_shows_every_field_in_its_groups(self, member_client, campaign):
+        StakeholderFactory(campaign=campaign)
+        tactic = TacticFactory(campaign=campaign, title="Pilot")
+        html = member_client.get(
+            reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+        ).content.decode()
+        for name in TacticForm.base_fields:
+            assert f'name="{name}"' in html, name
+        for legend in ("The tactic", "Who and when", "Risk and outcome"):
+            assert f"<legend>{legend}</legend>" in html
+        assert "Title:" not in html  # labels as on the other forms
+
+    def test_a_due_date_that_has_passed_is_saved_with_a_hint(
+        self, member_client, campaign
+    ):
+        tactic = TacticFactory(campaign=campaign, title="Pilot")
+        url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+        past = timezone.localdate() - datetime.timedelta(days=3)
+        data = {"title": "Pilot", "due_on": past.isoformat()}
+        response = member_client.post(
+            url, {**data, "version": "1"}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        tactic.refresh_from_db()
+        assert tactic.due_on == past
+        assert OVERDUE_HINT in response.content.decode()
+        # Without JavaScript the save goes back to the board, which says so.
+        response = member_client.post(url, {**data, "version": "2"}, follow=True)
+        assert "Its due date has passed" in response.content.decode()
+        # The card's page says it too, until the date moves.
+        assert OVERDUE_HINT in member_client.get(url).content.decode()
+        tactic.due_on = timezone.localdate()
+        tactic.save()
+        assert OVERDUE_HINT not in member_client.get(url).content.decode()
+
+    def test_a_closed_tactic_is_not_overdue(self, member_client, campaign):
+        past = timezone.localdate() - datetime.timedelta(days=3)
+        tactic = TacticFactory(campaign=campaign, status=TacticStatus.DONE, due_on=past)
+        url = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+        assert OVERDUE_HINT not in member_client.get(url).content.decode()
 
     def test_self_assignment_sends_no_email(
         self, member_client, member, campaign, monkeypatch

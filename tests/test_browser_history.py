@@ -125,6 +125,7 @@ def test_back_from_the_bfcache_shows_the_board_as_it_is_now(
     page.goto(board_url(campaign))
     mine, theirs = board["Map who the board listens to"], board["Lunch-and-learn"]
     card = page.locator(f"#tactic-{mine.pk}")
+    card.hover()  # "Move to…" shows on a card pointed at or focused
     card.get_by_text("Move to…").click()
     card.get_by_label("Column").select_option(label="Planned")
     card.get_by_role("button", name="Move").click()

@@ -183,6 +183,7 @@ def test_a_phone_gets_a_menu_tabs_that_scroll_and_one_column_at_a_time(
     screenshot(phone, "phone-board-done-column", full_page=False)
     switcher.get_by_role("link", name="Backlog").click()
     card = phone.locator(".card").first
+    card.focus()  # a tap on the card: "Move to…" shows on the focused card
     card.get_by_text("Move to…").click()
     card.get_by_label("Column").select_option(label="In progress")
     card.get_by_role("button", name="Move").click()

@@ -85,6 +85,7 @@ class TacticForm(VersionedForm, forms.ModelForm):
         }
 
     def __init__(self, *args, campaign, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # as the app's other forms
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = writers_of(campaign.team_id)
         self.fields["assignee"].empty_label = "Nobody yet"
@@ -95,6 +96,28 @@ class TacticForm(VersionedForm, forms.ModelForm):
             campaign=campaign
         )
         self.fields["influencer"].empty_label = "Nobody in particular"
+        self.overdue = False
+        if not self.is_bound:
+            self._hint_if_overdue(self.instance.due_on)
+
+    def clean_due_on(self):
+        # A date that has passed is allowed (the card was late before it was
+        # written down); the form only says what it means.
+        due = self.cleaned_data.get("due_on")
+        self._hint_if_overdue(due)
+        return due
+
+    def _hint_if_overdue(self, due):
+        self.overdue = bool(
+            due and self.instance.is_open and due < timezone.localdate()
+        )
+        if self.overdue:
+            field = self.fields["due_on"]
+            field.help_text = OVERDUE_HINT
+            field.widget.attrs["data-overdue"] = ""
+
+
+OVERDUE_HINT = "This date has passed: the tactic shows as overdue until it is done."
 
 
 class OutcomeForm(VersionedForm, forms.ModelForm):
@@ -105,6 +128,10 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
         help_texts = {"outcome": ""}
         widgets = {"outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True})}
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 class CommentForm(forms.ModelForm):
     class Meta:
@@ -113,6 +140,10 @@ class CommentForm(forms.ModelForm):
         labels = {"body": "Add a comment"}
         widgets = {"body": forms.Textarea(attrs={"rows": 2})}
         error_messages = {"body": {"required": "Write something first."}}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class BoardFilterForm(forms.Form):

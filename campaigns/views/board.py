@@ -538,7 +538,8 @@ def tactic_detail(request, campaign_pk, tactic_pk):
         columns = _render_columns(request, campaign, [tactic.status])
         response.content += columns.content
         return response
-    messages.success(request, f"Saved “{tactic.title}”.")
+    overdue = " Its due date has passed: it shows as overdue." if form.overdue else ""
+    messages.success(request, f"Saved “{tactic.title}”.{overdue}")
     return redirect(_board_url(campaign, request) + f"#tactic-{tactic.pk}")
 
 

@@ -314,7 +314,10 @@
 
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "panel") panel().dataset.fresh = "1";
+    if (event.detail.target && event.detail.target.id === "panel") {
+      placeUnderHeader();
+      panel().dataset.fresh = "1";
+    }
     setTimeout(settle, 0);
   });
 
@@ -348,10 +351,19 @@
     return null;
   }
 
+  // The panel starts where the header ends on screen (nowhere, once the
+  // page has scrolled past it); the page holds still while it is open.
+  function placeUnderHeader() {
+    var header = document.querySelector(".site-header");
+    var bottom = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+    document.documentElement.style.setProperty("--panel-top", bottom + "px");
+  }
+
   // Fetches a card into the panel; `how` is "push" (a new history entry),
   // "replace" (instead of the panel's entry) or "" (the entry is there).
   function openPanel(href, how) {
     var p = panel();
+    placeUnderHeader();
     var before = p.firstElementChild;
     // htmx sends nothing for an element a refresh has taken off the page.
     var source = opener && document.body.contains(opener) ? opener : board();
@@ -410,7 +422,9 @@
   }
 
   document.addEventListener("click", function (event) {
-    var close = event.target.closest ? event.target.closest("#panel [data-panel-close]") : null;
+    var close = event.target.closest
+      ? event.target.closest("#panel [data-panel-close], [data-panel-backdrop]")
+      : null;
     if (!close) return;
     event.preventDefault();
     dismissPanel();
@@ -422,6 +436,54 @@
     var active = document.activeElement;
     if (p && (p.contains(active) || !active || active === document.body)) dismissPanel();
   });
+
+  // ---- the phone's column switcher ------------------------------------------
+
+  // One column at a time on a phone: the switcher marks the one in sight and
+  // keeps it in its own row's view (the row scrolls, never the page).
+  function markColumnInSight() {
+    var row = document.querySelector("#board .board");
+    var links = document.querySelectorAll(".board-switch__list a");
+    if (!row || !links.length || row.scrollWidth <= row.clientWidth) return;
+    var left = row.getBoundingClientRect().left;
+    var nearest = null;
+    var distance = Infinity;
+    row.querySelectorAll(".board-col").forEach(function (column) {
+      var d = Math.abs(column.getBoundingClientRect().left - left);
+      if (d < distance) {
+        distance = d;
+        nearest = column.id;
+      }
+    });
+    links.forEach(function (link) {
+      if (link.getAttribute("href") === "#" + nearest) {
+        if (link.getAttribute("aria-current")) return;
+        link.setAttribute("aria-current", "true");
+        var list = link.closest(".board-switch__list");
+        var item = link.parentElement;
+        list.scrollLeft = item.offsetLeft - (list.clientWidth - item.offsetWidth) / 2;
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    });
+  }
+
+  var marking = false;
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      if (marking || !event.target.classList || !event.target.classList.contains("board")) return;
+      marking = true;
+      requestAnimationFrame(function () {
+        marking = false;
+        markColumnInSight();
+      });
+    },
+    { capture: true, passive: true }
+  );
+  document.addEventListener("htmx:afterSettle", markColumnInSight);
+  window.addEventListener("resize", markColumnInSight);
+  markColumnInSight();
 
   // ---- Back and Forward ---------------------------------------------------
 
