@@ -107,6 +107,8 @@ def add_to_campaign(campaign, templates, actor=None):
             status=TacticStatus.BACKLOG,
             position=rank,
             risk=template.risks,
+            # "team-<pk>": how the template went before (lessons.py) finds it.
+            playbook_key=template.key,
             created_by=actor,
         )
         Activity.record(

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .. import board as logic
-from .. import cards, versions
+from .. import cards, lessons, versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.board import (
     BoardFilterForm,
@@ -476,6 +476,10 @@ def _detail_context(request, campaign, tactic, **extra):
         board_url=reverse("board", args=[campaign.pk]),
         # The stance moves credited to the tactic (one query, however many).
         **tactic_panels(tactic),
+        # How its playbook template went on the team's other tactics.
+        before=lessons.before(
+            tactic, campaign.team_id, with_private=request.membership.can_write
+        ),
         **extra,
     )
 

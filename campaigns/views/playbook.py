@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import tactic_templates, versions
+from .. import lessons, tactic_templates, versions
 from ..access import get_membership
 from ..forms.playbook import AddToBoardForm, StartCampaignForm, TacticTemplateForm
 from ..models import Activity, Campaign, Milestone, Stakeholder, TacticTemplate
@@ -27,14 +27,16 @@ def _render_playbook(request, membership, templates, add_form=None, status=200):
         add_form = AddToBoardForm(
             team=membership.team, templates=templates, initial=initial
         )
+    # How each template went in the team's campaigns (two queries in all).
+    record = lessons.records(membership.team_id, with_private=can_write).get
     return render(
         request,
         "playbook/playbook.html",
         {
             "nav": "playbook",
             "team": membership.team,
-            "builtin": [t for t in templates if t.builtin],
-            "own": [t for t in templates if not t.builtin],
+            "builtin": [(t, record(t.key)) for t in templates if t.builtin],
+            "own": [(t, record(t.key)) for t in templates if not t.builtin],
             "can_write": can_write,
             "add_form": add_form,
         },
@@ -62,15 +64,36 @@ def playbook_add(request, team_pk):
     if not form.is_valid():
         return _render_playbook(request, membership, templates, form, status=400)
     campaign = form.cleaned_data["campaign"]
-    tactics, _ = tactic_templates.add_to_campaign(
-        campaign, form.cleaned_data["templates"], request.user
-    )
+    chosen = form.cleaned_data["templates"]
+    before = _records_of(membership.team_id, chosen)
+    tactics, _ = tactic_templates.add_to_campaign(campaign, chosen, request.user)
     messages.success(
         request,
         f"Added {len(tactics)} tactic{'s' if len(tactics) != 1 else ''} "
         f"to the Backlog of “{campaign.name}”.",
     )
+    _say_how_they_went(request, chosen, before)
     return redirect("board", campaign.pk)
+
+
+def _records_of(team_id, templates):
+    """Read before the templates are added: not counting the new cards."""
+    return lessons.records(team_id, with_private=True, keys=[t.key for t in templates])
+
+
+def _say_how_they_went(request, templates, before):
+    """A note per template the team tried before (only writers add them)."""
+    for template in templates:
+        record = before.get(template.key)
+        if record is None:
+            continue
+        times = "once" if record.tried == 1 else f"{record.tried} times"
+        lessons_note = " Its card shows the lessons." if record.lessons else ""
+        messages.info(
+            request,
+            f"“{template.title}” was tried {times} before: {record.worked} "
+            f"worked, {record.failed} didn't.{lessons_note}",
+        )
 
 
 @login_required
@@ -83,12 +106,14 @@ def playbook_start(request, team_pk):
     if request.method == "POST":
         form = StartCampaignForm(request.POST, team=team, templates=templates)
         if form.is_valid():
+            before = _records_of(team.pk, form.cleaned_data["templates"])
             campaign = _start_campaign(form, team, request.user)
             messages.success(
                 request,
                 f"Campaign “{campaign.name}” started with "
                 f"{campaign.tactic_count} tactics in the Backlog.",
             )
+            _say_how_they_went(request, form.cleaned_data["templates"], before)
             return redirect("board", campaign.pk)
         status = 400
     else:
