@@ -158,10 +158,20 @@ def start_here(stakeholder, limit=3):
 
 MAP_W = 760
 NODE_W = 220
-ROW = 46
+ROW = 52  # a box and the gap under it
+NODE_GAP = 8  # between two boxes of one column
+# Height each end of a curve needs on its box: a 10-unit arrowhead and a
+# sliver of space. A box with more links than fit grows to make room.
+ARROW_ROOM = 11
 MAP_TOP = 34  # room for the column headings
 MAP_BOTTOM = 10
 NAME_CHARS = 26
+# Each step of strength adds this much line width (user units): 1.5 for a
+# nudge, 7.5 for decisive, far enough apart to tell at a glance.
+WIDTH_PER_STRENGTH = 1.5
+# The arrowhead is drawn past the end of its line (refX near the back of the
+# marker), so a curve stops this far short of the box its arrow points at.
+ARROW_REACH = 10
 
 
 def _short(text, limit=NAME_CHARS):
@@ -172,8 +182,13 @@ def map_layout(influences, stakeholders, routes=(), target=None):
     """Influencers on the left, stakeholders on the right, one curve per link.
 
     Influencers are ordered by the average row of the people they pull on,
-    which keeps most curves from crossing. With a target chosen, the links on
-    its routes are highlighted and the rest fade back.
+    which keeps most curves from crossing. The curves leaving one box, and
+    those arriving at one, are spread over its height in the order of the
+    boxes at their other end, so their arrowheads do not pile up or cross;
+    a box with many links grows to fit them. With a target chosen, the links
+    on its routes are highlighted and the rest fade back. `reached` and
+    `unreached` are the same map as a list, for reading on a phone or with a
+    screen reader.
     """
     row_of = {s.pk: i for i, s in enumerate(stakeholders)}
     names = {s.pk: s.name for s in stakeholders}
@@ -188,25 +203,49 @@ def map_layout(influences, stakeholders, routes=(), target=None):
         key=lambda i: (sum(pulls[i.pk]) / len(pulls[i.pk]), i.name.lower()),
     )
     twins = {same_person_key(s.name) for s in stakeholders}
-    rows = max(len(ordered), len(stakeholders), 1)
-    height = MAP_TOP + rows * ROW + MAP_BOTTOM
+    drawn = [link for link in influences if link.stakeholder_id in row_of]
+    leaving, arriving = {}, {}
+    for link in drawn:
+        leaving.setdefault(link.influencer_id, []).append(link)
+        arriving.setdefault(link.stakeholder_id, []).append(link)
 
-    def top_of(index, count):
+    def box_height(links):
+        return max(ROW - NODE_GAP, len(links) * ARROW_ROOM)
+
+    left_h = [box_height(leaving.get(p.pk, ())) for p in ordered]
+    right_h = [box_height(arriving.get(p.pk, ())) for p in stakeholders]
+
+    def column_height(heights):
+        return sum(h + NODE_GAP for h in heights)
+
+    tallest = max(column_height(left_h), column_height(right_h), ROW)
+    height = MAP_TOP + tallest + MAP_BOTTOM
+
+    def tops(heights):
         # Centre the shorter column against the taller one.
-        return MAP_TOP + (rows - count) * ROW / 2 + index * ROW
+        y = MAP_TOP + (tallest - column_height(heights)) / 2 + NODE_GAP / 2
+        result = []
+        for h in heights:
+            result.append(y)
+            y += h + NODE_GAP
+        return result
+
+    def spread(top, box_h, count):
+        # Evenly over a box, each point in the middle of its own slot: one
+        # link sits at the centre, several never share a y.
+        return [top + box_h * (k + 0.5) / count for k in range(count)]
 
     on_route = {pk for r in routes for pk in r.influence_ids}
     route_people = {r.influencer.pk for r in routes}
     via_people = {r.via.pk for r in routes if r.via}
-    left_nodes, left_y = [], {}
-    for i, person in enumerate(ordered):
-        y = top_of(i, len(ordered))
-        left_y[person.pk] = y + ROW / 2
+    left_nodes, left_box = [], {}
+    for person, y, box_h in zip(ordered, tops(left_h), left_h, strict=True):
+        left_box[person.pk] = (y, box_h)
         left_nodes.append(
             {
                 "influencer": person,
-                "y": round(y + 4, 1),
-                "h": ROW - 8,
+                "y": round(y, 1),
+                "h": box_h,
                 "name": _short(person.name),
                 "note": _short(
                     " · ".join(
@@ -224,17 +263,16 @@ def map_layout(influences, stakeholders, routes=(), target=None):
                 "on_route": person.pk in route_people,
             }
         )
-    right_nodes, right_y = [], {}
+    right_nodes, right_box = [], {}
     right_x = MAP_W - NODE_W
-    for i, person in enumerate(stakeholders):
-        y = top_of(i, len(stakeholders))
-        right_y[person.pk] = y + ROW / 2
+    for person, y, box_h in zip(stakeholders, tops(right_h), right_h, strict=True):
+        right_box[person.pk] = (y, box_h)
         right_nodes.append(
             {
                 "stakeholder": person,
-                "y": round(y + 4, 1),
-                "h": ROW - 8,
-                "cy": round(y + ROW / 2, 1),
+                "y": round(y, 1),
+                "h": box_h,
+                "cy": round(y + box_h / 2, 1),
                 "name": _short(person.name, NAME_CHARS - 3),
                 "note": _short(person.title, 30),
                 "slug": Stance(person.stance).name.lower(),
@@ -242,26 +280,48 @@ def map_layout(influences, stakeholders, routes=(), target=None):
                 "is_via": person.pk in via_people,
             }
         )
+    # Start points first, ordered by the row each link goes to; then the end
+    # points, ordered by where their curve now starts. Ties keep link order.
+    starts, ends = {}, {}
+    for pk, links in leaving.items():
+        links.sort(key=lambda link: row_of[link.stakeholder_id])
+        for link, y in zip(links, spread(*left_box[pk], len(links)), strict=True):
+            starts[link.pk] = y
+    for pk, links in arriving.items():
+        links.sort(key=lambda link: starts[link.pk])
+        for link, y in zip(links, spread(*right_box[pk], len(links)), strict=True):
+            ends[link.pk] = y
     edges = []
-    x1, x2 = NODE_W, right_x - 6
+    x1, x2 = NODE_W, right_x - ARROW_REACH
     middle = (x1 + x2) / 2
-    for link in influences:
-        if link.stakeholder_id not in right_y:
-            continue
-        y1, y2 = left_y[link.influencer_id], right_y[link.stakeholder_id]
+    for link in drawn:
+        y1, y2 = starts[link.pk], ends[link.pk]
         edges.append(
             {
                 "link": link,
                 "to_name": names[link.stakeholder_id],
+                "y1": round(y1, 1),
+                "y2": round(y2, 1),
                 "d": f"M{x1},{y1:.1f} C{middle:.1f},{y1:.1f} {middle:.1f},{y2:.1f} "
                 f"{x2},{y2:.1f}",
-                "width": round(0.6 + link.strength * 0.9, 1),
+                "width": link.strength * WIDTH_PER_STRENGTH,
                 "on_route": link.pk in on_route,
                 "faded": target is not None and link.pk not in on_route,
             }
         )
     # Highlighted curves last, so they are drawn on top of the faded ones.
     edges.sort(key=lambda e: (e["on_route"], e["link"].strength))
+    by_stakeholder = [
+        {
+            "node": node,
+            # Strongest pull first, as the routes are ranked.
+            "links": sorted(
+                arriving.get(node["stakeholder"].pk, []),
+                key=lambda link: (-link.strength, link.influencer.name.lower()),
+            ),
+        }
+        for node in right_nodes
+    ]
     return {
         "width": MAP_W,
         "height": round(height),
@@ -271,4 +331,6 @@ def map_layout(influences, stakeholders, routes=(), target=None):
         "right": right_nodes,
         "edges": edges,
         "has_target": target is not None,
+        "reached": [row for row in by_stakeholder if row["links"]],
+        "unreached": [row["node"] for row in by_stakeholder if not row["links"]],
     }

@@ -15,6 +15,9 @@ from ..forms.insights import ContactForm, StanceMoveForm
 from ..insights import attribution, contact, grid, history, reach
 from ..models import Activity, Stakeholder, Stance, StanceChange
 
+# Each stance's name and CSS slug, on the ladder's order, for the charts' keys.
+STANCE_KEY = [{"label": s.label, "slug": s.name.lower()} for s in Stance]
+
 
 # The campaign is looked up before the method is checked, so another team's
 # campaign is a 404 whatever the method, and a viewer's POST is refused.
@@ -61,7 +64,7 @@ def stakeholder_grid(request, campaign_pk):
             chart=grid.layout(stakeholders),
             quadrants=grid.by_quadrant(stakeholders),
             cold_ids={row["stakeholder"].pk for row in contact.gone_cold(stakeholders)},
-            stances=[{"label": s.label, "slug": s.name.lower()} for s in Stance],
+            stances=STANCE_KEY,
         ),
     )
 
@@ -101,6 +104,7 @@ def influence_map(request, campaign_pk):
             target=target,
             routes=routes,
             chart=reach.map_layout(influences, stakeholders, routes, target),
+            stances=STANCE_KEY,
         ),
     )
 
@@ -241,7 +245,7 @@ def stance_history(request, campaign_pk):
             "history",
             weeks=weeks,
             chart=history.stacked_bars(weeks),
-            stances=[{"label": s.label, "slug": s.name.lower()} for s in Stance],
+            stances=STANCE_KEY,
             stakeholder_count=len(stakeholders),
         ),
     )
