@@ -61,8 +61,12 @@ def test_layout_puts_points_in_their_cells():
 @pytest.mark.parametrize("count", [2, 3, 4, 7, 12, 30])
 def test_points_sharing_a_cell_do_not_overlap(count):
     people = [person(i, f"Person {i}", 4, 4) for i in range(count)]
-    points = grid.layout(people)["points"]
-    assert len(points) == count
+    chart = grid.layout(people)
+    points = chart["points"]
+    # Up to three share a cell by name; beyond that two are named and a
+    # "+N more" line counts the rest.
+    assert len(points) == (count if count <= grid.ROWS else grid.ROWS - 1)
+    assert sum(m["count"] for m in chart["more"]) == count - len(points)
     left = grid.LEFT + 3 * grid.CELL
     top = grid.TOP + 1 * grid.CELL
     for p in points:
@@ -359,4 +363,8 @@ def test_initials_and_captions_skip_titles():
     assert point["initials"] == "AW"
     assert point["caption"] == "Alan W."
     crowded = grid.layout([person(1, "Ann Lee", 5, 2), person(2, "Bo Ray", 5, 2)])
-    assert all(p["caption"] == "" for p in crowded["points"])
+    # Sharing a cell, each gets a row: a small dot, no initials, the name.
+    assert [(p["initials"], p["caption"]) for p in crowded["points"]] == [
+        ("", "Ann L."),
+        ("", "Bo R."),
+    ]

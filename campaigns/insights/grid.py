@@ -1,7 +1,6 @@
 """The power/interest grid: which quadrant a stakeholder is in, and where
 their point goes on the server-drawn SVG."""
 
-import math
 from dataclasses import dataclass
 
 from ..models import Stance
@@ -56,22 +55,63 @@ def _cell_origin(power, interest):
     return LEFT + (interest - 1) * CELL, TOP + (5 - power) * CELL
 
 
-def _offsets(count):
-    """Centres and radius for `count` points sharing one cell: one point sits
-    in the middle, more are laid out in a small square grid so none overlap."""
-    side = math.ceil(math.sqrt(count))
-    inner_w, inner_h = CELL - 8, CELL - LABEL_BAND - 4
-    pitch = min(inner_w, inner_h) / side
-    radius = min(16.0, pitch * 0.44)
-    rows = math.ceil(count / side)
-    spots = []
-    for i in range(count):
-        row, col = divmod(i, side)
-        in_row = min(side, count - row * side)
-        x = CELL / 2 + (col - (in_row - 1) / 2) * pitch
-        y = LABEL_BAND + 2 + inner_h / 2 + (row - (rows - 1) / 2) * pitch
-        spots.append((round(x, 1), round(y, 1)))
-    return spots, round(radius, 1)
+INNER_TOP = LABEL_BAND + 2  # where a cell's own drawing starts
+INNER_H = CELL - INNER_TOP - 2
+# Someone alone in a cell: a large dot with initials, a caption below it.
+ALONE_R = 16
+ALONE_Y = INNER_TOP + INNER_H / 2 - 7
+CAPTION_FONT = 11
+# Two or three sharing a cell: one row each, a small dot and a name beside it.
+ROWS = 3
+ROW_PITCH = INNER_H / ROWS
+ROW_R = 6
+ROW_DOT_X = 12
+ROW_TEXT_X = ROW_DOT_X + ROW_R + 3 + 4  # clear of a decider's ring
+ROW_FONT = 10
+MARGIN = 3
+
+
+def _text_width(text, font):
+    """A generous estimate of a bold label's width, on the wide side of the
+    usual sans-serif faces, so that a label that fits here fits on screen."""
+    em = 0.0
+    for char in text:
+        if char in "iljI.,'!|:;":
+            em += 0.36
+        elif char in "frt ":
+            em += 0.5
+        elif char in "mwMW":
+            em += 1.05
+        elif char.isupper():
+            em += 0.8
+        else:
+            em += 0.7
+    return em * font
+
+
+def _fit(words, font, room):
+    """ "First L.", cutting the first name short with "…" until it fits."""
+    if len(words) < 2:
+        first, rest = words[0] if words else "", ""
+    else:
+        first, rest = words[0], f" {words[-1][0]}."
+    text = first + rest
+    while _text_width(text, font) > room and len(first) > 1:
+        first = first[:-1]
+        text = first.rstrip() + "…" + rest
+    return text
+
+
+def _spots(count):
+    """Where each person in a cell of `count` goes, relative to the cell, and
+    how many are left over for a "+N more" line when three rows are not enough."""
+    if count == 1:
+        return [("alone", CELL / 2, ALONE_Y)], 0
+    shown = count if count <= ROWS else ROWS - 1
+    rows = shown + (count > shown)
+    first = INNER_TOP + (ROWS - rows) * ROW_PITCH / 2 + ROW_PITCH / 2
+    spots = [("row", ROW_DOT_X, first + k * ROW_PITCH) for k in range(shown)]
+    return spots, count - shown
 
 
 HONORIFICS = {"dr", "prof", "mr", "mrs", "ms", "mx", "sir", "dame", "cllr", "rev"}
@@ -81,14 +121,6 @@ def _words(name):
     words = [w for w in name.replace(".", " ").split() if w[:1].isalpha()]
     named = [w for w in words if w.casefold() not in HONORIFICS]
     return named or words
-
-
-def _caption(name):
-    """ "Margaret O." for a point alone in its cell."""
-    words = _words(name)
-    if len(words) < 2:
-        return name[:12]
-    return f"{words[0][:10]} {words[-1][0]}."
 
 
 def _initials(name):
@@ -105,25 +137,55 @@ def layout(stakeholders):
     cells = {}
     for s in sorted(stakeholders, key=lambda s: (-s.stance, s.name.lower())):
         cells.setdefault((s.power, s.interest), []).append(s)
-    points = []
+    points, more = [], []
     for (power, interest), people in cells.items():
         ox, oy = _cell_origin(power, interest)
-        spots, radius = _offsets(len(people))
-        alone = len(people) == 1
-        for person, (dx, dy) in zip(people, spots, strict=True):
+        spots, left_over = _spots(len(people))
+        for person, (kind, dx, dy) in zip(people, spots, strict=False):
+            words = _words(person.name)
+            alone = kind == "alone"
+            x, y = ox + dx, oy + dy
+            r = ALONE_R if alone else ROW_R
             if alone:
-                dy -= 7  # room for the name underneath
+                # A name a little too long for the usual size drops to the
+                # rows' size before it loses letters.
+                room = CELL - 2 * MARGIN
+                font = CAPTION_FONT
+                caption = _fit(words, font, room)
+                if "…" in caption:
+                    font = ROW_FONT
+                    caption = _fit(words, font, room)
+                caption_x, caption_y = x, y + r + 12
+            else:
+                font = ROW_FONT
+                caption = _fit(words, font, CELL - ROW_TEXT_X - MARGIN)
+                caption_x, caption_y = ox + ROW_TEXT_X, y
             points.append(
                 {
                     "stakeholder": person,
-                    "x": round(ox + dx, 1),
-                    "y": round(oy + dy, 1),
-                    "r": radius,
-                    "font": round(max(8.0, radius * 0.78), 1),
-                    "initials": _initials(person.name),
-                    "caption": _caption(person.name) if alone else "",
-                    "caption_y": round(oy + dy + radius + 12, 1),
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "r": r,
+                    "initials": _initials(person.name) if alone else "",
+                    "font": round(r * 0.78, 1),
+                    "caption": caption,
+                    "caption_x": round(caption_x, 1),
+                    "caption_y": round(caption_y, 1),
+                    "caption_font": font,
+                    "alone": alone,
                     "slug": Stance(person.stance).name.lower(),
+                    "quadrant": quadrant(power, interest),
+                }
+            )
+        if left_over:
+            hidden = people[-left_over:]
+            more.append(
+                {
+                    "count": left_over,
+                    "names": ", ".join(p.name for p in hidden),
+                    "x": round(ox + ROW_TEXT_X, 1),
+                    "y": round(oy + INNER_TOP + ROW_PITCH * (ROWS - 0.5), 1),
+                    "font": ROW_FONT,
                     "quadrant": quadrant(power, interest),
                 }
             )
@@ -165,6 +227,7 @@ def layout(stakeholders):
         "x_title": {"x": LEFT + PLOT / 2, "y": TOP + PLOT + 38},
         "y_title": {"x": 14, "y": TOP + PLOT / 2},
         "points": sorted(points, key=lambda p: (p["y"], p["x"])),
+        "more": more,
     }
 
 
