@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from . import versions
+from . import recurring, versions
 from .models import Activity, Campaign, Tactic, TacticStatus
 
 CLOSED = frozenset({TacticStatus.DONE, TacticStatus.DIDNT_WORK})
@@ -49,6 +49,7 @@ class MoveResult:
     version: int = 0
     from_total: int = 0  # cards in the old and new column afterwards
     to_total: int = 0
+    next_occurrence: Tactic | None = None  # planned when a repeating one closed
 
     @property
     def closed_now(self):
@@ -103,8 +104,9 @@ def move_tactic(campaign, tactic_pk, status, position, actor):
     its board version), read the card with its neighbours-to-be, give it a
     rank between theirs, and record the activity. No other card is written,
     unless the two neighbours have no room left between their ranks; then
-    the column is renumbered first. Raises Http404 for another campaign's
-    tactic.
+    the column is renumbered first. Closing a repeating tactic also plans
+    its next occurrence (campaigns/recurring.py). Raises Http404 for another
+    campaign's tactic.
     """
     if status not in TacticStatus.values:
         raise ValueError(f"Unknown column {status!r}")
@@ -141,6 +143,15 @@ def move_tactic(campaign, tactic_pk, status, position, actor):
             tactic_id=tactic_pk,
             data={"from": row.status, "to": status, "position": row.index},
         )
+        following = None
+        if row.repeat and status in CLOSED and row.status not in CLOSED:
+            # A repeating tactic: its next occurrence goes to the bottom of
+            # Planned. Saving it moves the board version on again.
+            [rank] = bottom_ranks(campaign, TacticStatus.PLANNED, 1)
+            following = recurring.plan_next(tactic_pk, actor, rank)
+            version = Campaign.objects.values_list("board_version", flat=True).get(
+                pk=campaign.pk
+            )
     return MoveResult(
         tactic_pk,
         row.title,
@@ -151,6 +162,7 @@ def move_tactic(campaign, tactic_pk, status, position, actor):
         version,
         from_total=row.source_size if row.status != status else row.size + 1,
         to_total=row.size + 1,
+        next_occurrence=following,
     )
 
 
@@ -164,13 +176,14 @@ class _Move:
     index: int  # the place asked for, clamped
     before: int | None  # the ranks it goes between
     after: int | None
+    repeat: str = ""
 
 
 # The card being moved and its neighbours-to-be, in one statement. Written as
 # SQL because it runs while the campaign is locked: the ORM took longer to
 # build these six subqueries than the database took to answer them.
 _READ_MOVE = """
-SELECT t.status, t.title,
+SELECT t.status, t.title, t.repeat,
   (SELECT COUNT(*) FROM {table} o
     WHERE o.campaign_id = t.campaign_id AND o.status = t.status
       AND (o.position < t.position OR (o.position = t.position AND o.id < t.id))
@@ -216,11 +229,13 @@ def _read_move(campaign, tactic_pk, status, position):
         row = cursor.fetchone()
     if row is None:
         return None
-    current, title, now_at, size, source_size, before, after, last = row
+    current, title, repeat, now_at, size, source_size, before, after, last = row
     if index > size:
         # Past the end: the bottom of the column.
         index, before, after = size, last, None
-    return _Move(current, title, now_at, size, source_size, index, before, after)
+    return _Move(
+        current, title, now_at, size, source_size, index, before, after, repeat
+    )
 
 
 def _rank_between(before, after):
@@ -373,8 +388,14 @@ def _write_card(form, actor):
 
     changed = set(form.changed_data)
     old_due = form.initial.get("due_on")
-    versions.save_fields(form)  # bumps the board version (signals.py)
     tactic = form.instance
+    old_milestone = form.initial.get("milestone", tactic.milestone_id)
+    old_contribution = form.initial.get("contribution")
+    versions.save_fields(form)  # bumps the board version (signals.py)
+    if changed & {"milestone", "contribution"}:
+        recurring.move_contribution(
+            old_milestone, old_contribution, tactic.milestone_id, tactic.contribution
+        )
     campaign = tactic.campaign
     # The version, for telling a teammate whose save it refuses who saved it.
     version = tactic.version

@@ -488,6 +488,40 @@ class Tactic(Versioned, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # A repeating tactic (a weekly lunch-and-learn): an iCalendar RRULE such
+    # as "FREQ=WEEKLY". Each occurrence is a tactic of its own with its own
+    # outcome and comments; closing one puts the next in Planned
+    # (campaigns/recurring.py). Empty on a one-off and once a series stops.
+    repeat = models.CharField("repeats", max_length=200, blank=True)
+    # The series' first occurrence (empty on the first itself), and the one
+    # this occurrence came after: at most one next occurrence per occurrence,
+    # however many times it is closed or by how many machines at once.
+    series = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    follows = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_occurrence",
+    )
+    # What this tactic adds to a milestone, e.g. the staff who came to one
+    # lunch-and-learn: the milestone's value moves by each change of it.
+    milestone = models.ForeignKey(
+        "Milestone",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name="adds to milestone",
+    )
+    contribution = models.PositiveIntegerField(
+        "how many it added",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+    )
 
     # Counts saves through the edit forms: a form carries the version it was
     # loaded from, and a save over a newer one is refused (campaigns/versions.py).
@@ -1147,3 +1181,41 @@ class ReportPdf(models.Model):
 
     def __str__(self):
         return f"{self.report} ({self.get_paper_display()}, {self.status})"
+
+
+class CalendarFeed(models.Model):
+    """A private calendar address: a person's own dates across their
+    campaigns (campaign empty), or a whole campaign's for its lead. The token
+    is the only key, so a new one revokes the old address."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feeds",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "campaign"], name="calendar_feed_one_per_campaign"
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(campaign__isnull=True),
+                name="calendar_feed_one_personal",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Calendar of {self.user}" + (
+            f" for {self.campaign}" if self.campaign_id else ""
+        )

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .board import bottom_ranks, lock_campaign
 from .models import Activity, Milestone, Tactic, TacticStatus
+from .recurring import WEEKLY
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class PlaybookEntry:
     how_to: tuple[str, ...]
     risks: str
     milestone: SuggestedMilestone
+    # An RRULE for tactics that are a habit rather than a one-off.
+    repeat: str = ""
 
     @property
     def description(self):
@@ -131,7 +134,7 @@ PLAYBOOK = (
             "little at a time turns unease into curiosity."
         ),
         how_to=(
-            "Book a recurring slot, for example a monthly lunch.",
+            "Book a recurring slot, for example a weekly lunch.",
             "Show real posts, accounts and comments relevant to your work.",
             "Leave more time for questions than for slides.",
             "Invite the most sceptical people personally.",
@@ -141,6 +144,7 @@ PLAYBOOK = (
             "sessions change nobody's mind."
         ),
         milestone=SuggestedMilestone("Colleagues attending a session", 40, "people"),
+        repeat=WEEKLY,
     ),
     PlaybookEntry(
         key="their-goals",
@@ -331,6 +335,14 @@ def add_to_campaign(campaign, keys, actor=None):
     ranks = bottom_ranks(campaign, TacticStatus.BACKLOG, len(entries))
     tactics, milestones = [], []
     for rank, entry in zip(ranks, entries, strict=True):
+        milestone = Milestone.objects.create(
+            campaign=campaign,
+            title=entry.milestone.title,
+            target_value=entry.milestone.target_value,
+            unit=entry.milestone.unit,
+        )
+        # What each occurrence adds (the people at a session) counts
+        # towards the suggested milestone.
         tactic = Tactic.objects.create(
             campaign=campaign,
             title=entry.title,
@@ -340,12 +352,8 @@ def add_to_campaign(campaign, keys, actor=None):
             risk=entry.risks,
             playbook_key=entry.key,
             created_by=actor,
-        )
-        milestone = Milestone.objects.create(
-            campaign=campaign,
-            title=entry.milestone.title,
-            target_value=entry.milestone.target_value,
-            unit=entry.milestone.unit,
+            repeat=entry.repeat,
+            milestone=milestone,
         )
         Activity.record(
             campaign,

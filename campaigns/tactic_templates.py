@@ -24,6 +24,8 @@ class Template:
     builtin: bool
     # The team's own row, for edit and delete links; None for built-ins.
     saved: TacticTemplate | None = None
+    # A suggested repeat rule (campaigns/recurring.py), e.g. weekly sessions.
+    repeat: str = ""
 
     @property
     def is_warning(self):
@@ -53,6 +55,7 @@ def from_entry(entry):
         milestone_target=entry.milestone.target_value,
         milestone_unit=entry.milestone.unit,
         builtin=True,
+        repeat=entry.repeat,
     )
 
 
@@ -100,6 +103,14 @@ def add_to_campaign(campaign, templates, actor=None):
     lock_campaign(campaign.pk)
     ranks = bottom_ranks(campaign, TacticStatus.BACKLOG, len(own))
     for rank, template in zip(ranks, own, strict=True):
+        milestone = None
+        if template.milestone_title:
+            milestone = Milestone.objects.create(
+                campaign=campaign,
+                title=template.milestone_title,
+                target_value=template.milestone_target,
+                unit=template.milestone_unit,
+            )
         tactic = Tactic.objects.create(
             campaign=campaign,
             title=template.title[:200],
@@ -110,6 +121,7 @@ def add_to_campaign(campaign, templates, actor=None):
             # "team-<pk>": how the template went before (lessons.py) finds it.
             playbook_key=template.key,
             created_by=actor,
+            milestone=milestone,
         )
         Activity.record(
             campaign,
@@ -119,13 +131,7 @@ def add_to_campaign(campaign, templates, actor=None):
             tactic=tactic,
         )
         tactics.append(tactic)
-        if template.milestone_title:
-            milestone = Milestone.objects.create(
-                campaign=campaign,
-                title=template.milestone_title,
-                target_value=template.milestone_target,
-                unit=template.milestone_unit,
-            )
+        if milestone:
             Activity.record(
                 campaign,
                 actor,

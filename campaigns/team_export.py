@@ -152,6 +152,11 @@ def export_team(team):
             "created_at",
             "updated_at",
             "completed_at",
+            "repeat",
+            "series_id",
+            "follows_id",
+            "milestone_id",
+            "contribution",
         ),
         "tactic_targets": _rows(
             Tactic.targets.through.objects.filter(tactic__campaign__team=team),

@@ -180,6 +180,11 @@ tactic_urls = [
         board.tactic_comment,
         name="tactic_comment",
     ),
+    path(
+        "<id:tactic_pk>/stop-repeating/",
+        board.tactic_stop_series,
+        name="tactic_stop_series",
+    ),
 ]
 
 # Insights, objections and import/export have no common prefix, so these

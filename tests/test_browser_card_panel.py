@@ -158,7 +158,7 @@ def test_the_tactic_page(
     form = page.locator("form.tactic-form")
     # Groups of fields under their own headings, checkboxes beside their
     # labels, as on the other forms.
-    expect(form.locator("fieldset.form-group > legend")).to_have_count(3)
+    expect(form.locator("fieldset.form-group > legend")).to_have_count(4)
     for name in ("Dana Whitfield", "Private to the team"):
         box = form.get_by_label(name).bounding_box()
         label = form.locator("label", has_text=name).first.bounding_box()

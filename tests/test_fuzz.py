@@ -182,6 +182,12 @@ def test_card_edits(fuzz, data):
         "influencer": data.draw(field(foreign)),
         "risk": data.draw(field()),
         "outcome": data.draw(field()),
+        "repeat": data.draw(field(st.sampled_from(["FREQ=WEEKLY", "custom"]))),
+        "custom_rule": data.draw(
+            field(st.sampled_from(["FREQ=DAILY;COUNT=3", "FREQ=SECONDLY", "x"]))
+        ),
+        "milestone": data.draw(field(foreign)),
+        "contribution": data.draw(field(st.integers(-2, 10**7).map(str))),
         "version": data.draw(version(fuzz.mine["tactic"])),
     }
     fuzz.post(url, values, data.draw(st.booleans()))
@@ -214,9 +220,10 @@ def test_quick_add_comments_and_outcomes(fuzz, data):
     )
     fuzz.post(
         reverse("tactic_outcome", args=[campaign.pk, tactic]),
-        {"outcome": data.draw(field())},
+        {"outcome": data.draw(field()), "contribution": data.draw(field())},
         htmx,
     )
+    fuzz.post(reverse("tactic_stop_series", args=[campaign.pk, tactic]), {}, htmx)
     assert fuzz.snapshot() == before
 
 

@@ -204,7 +204,8 @@ def test_a_failed_card_action_opened_as_a_page_shows_the_card(client_for, world)
 def test_get_on_a_form_url_of_another_team_is_still_404(client_for, world):
     outsider = client_for(world.outsider)
     campaign, tactic = world.objects["campaign"], world.objects["tactic"]
-    for name in ("tactic_move", "tactic_outcome", "tactic_comment"):
+    names = ("tactic_move", "tactic_outcome", "tactic_comment", "tactic_stop_series")
+    for name in names:
         url = reverse(name, args=[campaign.pk, tactic.pk])
         assert outsider.get(url).status_code == 404, name
     foreign = world.foreign["tactic"]

@@ -6,8 +6,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import recurring
 from ..models import (
     Influencer,
+    Milestone,
     Role,
     Stakeholder,
     Tactic,
@@ -17,6 +19,9 @@ from ..models import (
 )
 from ..versions import VersionedForm
 from .widgets import LongSelect
+
+# The "Repeats" choice that reads the rule from its own field.
+CUSTOM = "custom"
 
 
 def writers_of(team):
@@ -66,15 +71,21 @@ class TacticForm(VersionedForm, forms.ModelForm):
             "risk",
             "outcome",
             "is_private",
+            "repeat",
+            "milestone",
+            "contribution",
         ]
         labels = {
             "due_on": "Due date",
+            "contribution": "How many it added",
             "targets": "Target stakeholders",
             "is_private": "Private to the team",
         }
         help_texts = {
             "is_private": "Viewers and progress reports do not see it until you "
-            "untick this, e.g. for a pilot run under the radar."
+            "untick this, e.g. for a pilot run under the radar.",
+            "contribution": "E.g. the staff who came to this session: the "
+            "milestone adds up what each tactic added.",
         }
         widgets = {
             "due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -82,7 +93,26 @@ class TacticForm(VersionedForm, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "risk": forms.Textarea(attrs={"rows": 2}),
             "outcome": forms.Textarea(attrs={"rows": 3}),
+            "contribution": forms.NumberInput(attrs={"min": 0}),
         }
+
+    # The repeat rule is picked from a few common ones, or written out.
+    repeat = forms.ChoiceField(
+        label="Repeats",
+        required=False,
+        choices=[
+            ("", "Does not repeat"),
+            *recurring.PRESETS.items(),
+            (CUSTOM, "Custom rule"),
+        ],
+    )
+    custom_rule = forms.CharField(
+        label="Custom rule",
+        required=False,
+        max_length=200,
+        help_text='An iCalendar RRULE, e.g. "FREQ=WEEKLY;BYDAY=TU,TH" or '
+        '"FREQ=MONTHLY;BYDAY=1MO". Used when Repeats is "Custom rule".',
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         kwargs.setdefault("label_suffix", "")  # as the app's other forms
@@ -96,6 +126,12 @@ class TacticForm(VersionedForm, forms.ModelForm):
             campaign=campaign
         )
         self.fields["influencer"].empty_label = "Nobody in particular"
+        self.fields["milestone"].queryset = Milestone.objects.filter(campaign=campaign)
+        self.fields["milestone"].empty_label = "None"
+        rule = self.instance.repeat
+        if rule and rule not in recurring.PRESETS:
+            self.initial["repeat"] = CUSTOM
+            self.initial.setdefault("custom_rule", rule)
         self.overdue = False
         if not self.is_bound:
             self._hint_if_overdue(self.instance.due_on)
@@ -106,6 +142,31 @@ class TacticForm(VersionedForm, forms.ModelForm):
         due = self.cleaned_data.get("due_on")
         self._hint_if_overdue(due)
         return due
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("repeat")
+        if choice == CUSTOM:
+            rule = cleaned.get("custom_rule", "").strip()
+            if not rule:
+                self.add_error("custom_rule", "Write the rule, or pick one above.")
+                return cleaned
+            try:
+                recurring.parse(rule, cleaned.get("due_on") or timezone.localdate())
+            except recurring.InvalidRule as error:
+                self.add_error("custom_rule", str(error))
+                return cleaned
+            cleaned["repeat"] = recurring.normalise(rule)
+        return cleaned
+
+    def saved_values(self, record):
+        # The rule as this form shows it: a preset, or "Custom rule" and its text.
+        values = super().saved_values(record)
+        rule = record.repeat
+        custom = bool(rule) and rule not in recurring.PRESETS
+        values["repeat"] = CUSTOM if custom else rule
+        values["custom_rule"] = rule if custom else ""
+        return values
 
     def _hint_if_overdue(self, due):
         self.overdue = bool(
@@ -123,14 +184,29 @@ OVERDUE_HINT = "This date has passed: the tactic shows as overdue until it is do
 class OutcomeForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Tactic
-        fields = ["outcome"]
-        labels = {"outcome": "What happened, and what was learned?"}
+        fields = ["outcome", "contribution"]
+        labels = {
+            "outcome": "What happened, and what was learned?",
+            "contribution": "How many it added",
+        }
         help_texts = {"outcome": ""}
-        widgets = {"outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True})}
+        widgets = {
+            "outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+            "contribution": forms.NumberInput(attrs={"min": 0}),
+        }
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        milestone = self.instance.milestone
+        if milestone is None:
+            del self.fields["contribution"]
+        else:
+            unit = milestone.unit or "towards it"
+            self.fields["contribution"].help_text = (
+                f"Adds to “{milestone.title}” ({milestone.current_value} of "
+                f"{milestone.target_value} {unit} so far)."
+            )
 
 
 class CommentForm(forms.ModelForm):

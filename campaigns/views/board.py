@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .. import board as logic
-from .. import cards, lessons, versions
+from .. import cards, lessons, recurring, versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.board import (
     BoardFilterForm,
@@ -436,8 +436,14 @@ def tactic_move(request, campaign_pk, tactic_pk):
         if result.closed_now:
             # Ask what happened while it is fresh; the answer may stay empty.
             tactic = get_in_campaign(campaign, Tactic, tactic_pk)
-            extra = {"tactic": tactic, "outcome_form": OutcomeForm(instance=tactic)}
+            extra = {
+                "tactic": tactic,
+                "outcome_form": OutcomeForm(instance=tactic),
+                "next_occurrence": result.next_occurrence,
+            }
             statuses = {result.from_status, result.to_status}
+            if result.next_occurrence:
+                statuses.add(TacticStatus.PLANNED)
             return _render_columns(request, campaign, statuses, extra)
         # The browser moved the card already. If its board was current and
         # unfiltered, it now matches ours: only the column heads change.
@@ -454,6 +460,8 @@ def tactic_move(request, campaign_pk, tactic_pk):
             return response
         return _render_heads(campaign, result)
     if result.closed_now:
+        if following := result.next_occurrence:
+            messages.info(request, _next_planned(following))
         messages.info(
             request,
             f"Moved to {TacticStatus(result.to_status).label}. "
@@ -461,6 +469,10 @@ def tactic_move(request, campaign_pk, tactic_pk):
         )
         return redirect(f"{detail_url}?outcome=1#id_outcome")
     return redirect(_board_url(campaign, request) + f"#tactic-{tactic_pk}")
+
+
+def _next_planned(following):
+    return f"The next one is in Planned, due {following.due_on:%-d %b %Y}."
 
 
 def _detail_context(request, campaign, tactic, **extra):
@@ -582,6 +594,31 @@ def tactic_outcome(request, campaign_pk, tactic_pk):
         )
     messages.success(request, "Outcome saved.")
     return redirect(_board_url(campaign, request) + f"#tactic-{tactic.pk}")
+
+
+@login_required
+def tactic_stop_series(request, campaign_pk, tactic_pk):
+    """Stop a repeating tactic: no occurrence plans a next one any more."""
+    campaign = get_campaign(request, campaign_pk, write=_writing(request))
+    tactic = get_in_campaign(campaign, _visible(request, Tactic.objects), tactic_pk)
+    detail = reverse("tactic_detail", args=[campaign.pk, tactic.pk])
+    if _opened_as_page(request):
+        return redirect(detail)
+    if wrong := _wrong_method(request, "POST"):
+        return wrong
+    stopped = recurring.stop_series(tactic, request.user)
+    tactic.refresh_from_db()
+    text = f"“{tactic.title}” no longer repeats." if stopped else "It did not repeat."
+    if request.htmx:
+        return _render_detail(
+            request,
+            campaign,
+            tactic,
+            form=TacticForm(instance=tactic, campaign=campaign),
+            notice=text,
+        )
+    messages.success(request, text)
+    return redirect(detail)
 
 
 @login_required
