@@ -6,6 +6,7 @@ import re
 import jinja2
 from jinja2.ext import Extension
 
+from campaigns import recurring
 from campaigns.templatetags.html_time import datetime_attr
 
 # A line break and the indentation around it, between two tags (or template
@@ -40,4 +41,5 @@ def environment(**options):
     env = jinja2.Environment(**options)
     env.filters["strftime"] = strftime
     env.filters["datetime_attr"] = datetime_attr
+    env.filters["repeat_label"] = recurring.describe
     return env

@@ -41,7 +41,7 @@ def test_a_weekly_session_closes_and_the_next_is_planned(
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     screenshot(page, f"recurring-form-{size}")
     form.get_by_role("button", name="Save").click()
-    page.wait_for_url(f"**/board/**")
+    page.wait_for_url("**/board/**")
     lunch.refresh_from_db()
     assert lunch.repeat == "FREQ=WEEKLY"
 
@@ -66,5 +66,8 @@ def test_a_weekly_session_closes_and_the_next_is_planned(
     planned = page.locator(f"#col-planned #tactic-{following.pk}")
     assert planned.count() == 1
     assert "Lunch-and-learn" in planned.inner_text()
+    assert "Every week" in planned.inner_text()
+    planned.scroll_into_view_if_needed()
+    screenshot(page, f"recurring-board-{size}", full_page=False)
     assert not page.console_errors, page.console_errors
     page.context.close()

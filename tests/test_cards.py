@@ -58,6 +58,7 @@ def card(pk, title, *, status=TacticStatus.PLANNED, index=0, **extra):
         "targets": (),
         "overdue": False,
         "due_soon": False,
+        "repeat": "",
     }
     fields.update(extra)
     assignee = fields["assignee"]

@@ -363,3 +363,13 @@ def test_the_teaching_sessions_template_suggests_a_weekly_series(campaign, owner
 def test_the_playbook_page_names_the_rhythm(client_for, owner, team):
     html = client_for(owner).get(reverse("playbook", args=[team.pk])).content.decode()
     assert "Suggested rhythm:</strong> every week" in html
+
+
+def test_a_repeating_card_says_so_on_the_board(client_for, member, session, campaign):
+    html = client_for(member).get(reverse("board", args=[campaign.pk])).content.decode()
+    card = html.split(f'id="tactic-{session.pk}"')[1].split("</li>")[0]
+    assert '<span aria-hidden="true">↻</span> Every week</span>' in card
+    one_off = f.TacticFactory(campaign=campaign, title="Once")
+    html = client_for(member).get(reverse("board", args=[campaign.pk])).content.decode()
+    card = html.split(f'id="tactic-{one_off.pk}"')[1].split("</li>")[0]
+    assert "↻" not in card

@@ -120,6 +120,7 @@ def _cards(tactics):
             "assignee_id",
             "assignee__name",
             "assignee__email",
+            "repeat",
         )
     )
     targets = defaultdict(list)
@@ -155,6 +156,8 @@ def _cards(tactics):
                 assignee_id=assignee_id,
                 assignee=assignee,
                 targets=_Targets(targets.get(pk, ())),
+                # A closed occurrence has handed over to the next one.
+                repeat="" if status in logic.CLOSED else row[10],
             )
         )
     return cards
