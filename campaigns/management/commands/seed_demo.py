@@ -733,6 +733,8 @@ class Command(BaseCommand):
                 playbook_key=card.key,
                 created_by=owner,
                 completed_at=ago(-card.due_in) if closed else None,
+                # The weekly lunch-and-learn repeats as its template suggests.
+                repeat=entry.repeat if entry and not closed else "",
             )
             tactic.targets.set([stakeholders[name] for name in card.targets])
             tactics.append(tactic)
