@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "scan-feeds": {
+        "task": "campaigns.tasks.scan_feeds",
+        "schedule": crontab(minute="*/10"),
+    },
     "forget-unfinished-signups": {
         "task": "campaigns.tasks.forget_unfinished_signups",
         "schedule": crontab(minute=30, hour=3),
@@ -264,6 +268,15 @@ CELERY_BEAT_SCHEDULE = {
 DIGEST_CHUNK_SIZE = env.int("DIGEST_CHUNK_SIZE", default=400)
 # A claim still "sending" after this long is reported as unknown, not resent.
 EMAIL_CLAIM_STALE_MINUTES = env.int("EMAIL_CLAIM_STALE_MINUTES", default=15)
+# Fetching URLs people type (feeds): time and size limits, and the private
+# networks that may be reached anyway (none by default; e.g. "10.0.0.0/8").
+FETCH_TIMEOUT_SECONDS = env.float("FETCH_TIMEOUT_SECONDS", default=10)
+FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=2 * 1024 * 1024)
+FETCH_ALLOWED_NETWORKS = env.list("FETCH_ALLOWED_NETWORKS", default=[])
+# How often each followed feed is fetched again.
+FEED_SCAN_MINUTES = env.int("FEED_SCAN_MINUTES", default=60)
+# How long the read-only link in an emailed progress report works.
+REPORT_LINK_DAYS = env.int("REPORT_LINK_DAYS", default=30)
 # Retries after a mail server error wait base * 2**n seconds (capped at an hour).
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=30)
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)

@@ -26,6 +26,8 @@ from .models import (
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
+    Mention,
+    MentionStatus,
     Milestone,
     NotificationPreference,
     Role,
@@ -162,6 +164,8 @@ class CampaignDigest:
     moved: list = field(default_factory=list)
     milestones_moved: list = field(default_factory=list)
     upcoming_milestones: list = field(default_factory=list)
+    # New mentions in the feeds the campaign follows (listening.py).
+    mentions: list = field(default_factory=list)
     report_due_on: datetime.date | None = None
     report_overdue: bool = False
     report_url: str = ""
@@ -185,7 +189,11 @@ class CampaignDigest:
     @property
     def has_news(self):
         return bool(
-            self.stance_changes or self.outcomes or self.moved or self.milestones_moved
+            self.stance_changes
+            or self.outcomes
+            or self.moved
+            or self.milestones_moved
+            or self.mentions
         )
 
     @property
@@ -250,6 +258,7 @@ class _CampaignNews:
     moved: list = field(default_factory=list)
     milestones_moved: list = field(default_factory=list)
     milestones_open: list = field(default_factory=list)
+    mentions: list = field(default_factory=list)
 
     @cached_property
     def public(self):
@@ -303,7 +312,7 @@ def _latest(times, key, when, value=None):
 
 def build_digests(user_ids, now):
     """Digests of the given people at `now`, one per active person (possibly
-    empty), in six queries however many people there are."""
+    empty), in seven queries however many people there are."""
     people = _load_people(user_ids, now)  # 1
     if not people.users:
         return []
@@ -316,6 +325,7 @@ def build_digests(user_ids, now):
     mine = _load_tactics(campaign_ids, people, now, activity, news)  # 4
     _load_stance_changes(campaign_ids, people.earliest, news)  # 5
     _load_milestones(campaign_ids, people.earliest, now, activity, news)  # 6
+    _load_mentions(campaign_ids, people.earliest, news)  # 7
     return _assemble(people, campaigns, now, news, mine)
 
 
@@ -612,6 +622,44 @@ def _load_milestones(campaign_ids, earliest, now, activity, news):
             )
 
 
+# A digest names the newest few mentions of each campaign; the page has the rest.
+MENTIONS_SHOWN = 5
+
+
+def _load_mentions(campaign_ids, earliest, news):
+    """New mentions found in the period, newest first, a few per campaign."""
+    for mention in (
+        Mention.objects.filter(
+            campaign_id__in=campaign_ids,
+            status=MentionStatus.NEW,
+            found_at__gte=earliest,
+        )
+        .select_related("feed")
+        .only(
+            "campaign_id",
+            "title",
+            "link",
+            "found_at",
+            "published_at",
+            "feed__label",
+            "feed__title",
+            "feed__url",
+        )
+        .order_by("-found_at", "-pk")
+    ):
+        lines = news[mention.campaign_id].mentions
+        if len(lines) < MENTIONS_SHOWN * 4:
+            lines.append(
+                Line(
+                    mention.title,
+                    mention.link or _url("listening", mention.campaign_id),
+                    note=mention.feed.get_label_display(),
+                    detail=str(mention.feed),
+                    when=mention.found_at,
+                )
+            )
+
+
 def _assemble(people, campaigns, now, news, mine):
     """Each person's digest from the shared pieces, in Python."""
     # Links are the same for everyone in a campaign.
@@ -675,6 +723,7 @@ def _campaign_digest(campaign, links, user, digest, news, tactics):
     result.outcomes = recent(news.outcomes)
     result.moved = recent(news.moved)
     result.milestones_moved = recent(news.milestones_moved)
+    result.mentions = recent(news.mentions)[:MENTIONS_SHOWN]
     milestone_soon = today + datetime.timedelta(days=MILESTONE_LOOKAHEAD_DAYS)
     result.upcoming_milestones = [
         line for line in news.milestones_open if line.due_on <= milestone_soon
@@ -770,6 +819,7 @@ def _render_news(digest, cache):
             tuple(map(id, c.moved)),
             tuple(map(id, c.milestones_moved)),
             tuple(map(id, c.upcoming_milestones)),
+            tuple(map(id, c.mentions)),
         )
         if key not in cache:
             context = {"c": c, "today": digest.local_today}

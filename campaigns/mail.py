@@ -60,48 +60,61 @@ def unsubscribe_url(user_pk, kind):
 
 @dataclass
 class Email:
-    """One rendered email, not yet claimed."""
+    """One rendered email, not yet claimed. It goes to a user (`user_id`), or
+    to someone without an account, claimed by address (`user_id` None)."""
 
-    user_id: int
+    user_id: int | None
     kind: str
     key: str
     to: str
     subject: str
     text: str
     html: str
-    unsubscribe_url: str
+    # Empty for an email that is not a subscription (a report sent once).
+    unsubscribe_url: str = ""
+    # (filename, bytes, MIME type)
+    attachments: tuple = ()
 
     def message(self):
+        headers = {"Auto-Submitted": "auto-generated"}
+        if self.unsubscribe_url:
+            # RFC 2369 and RFC 8058: mail clients offer a one-click button.
+            headers["List-Unsubscribe"] = f"<{self.unsubscribe_url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message = EmailMultiAlternatives(
             self.subject,
             self.text,
             settings.DEFAULT_FROM_EMAIL,
             [self.to],
-            headers={
-                # RFC 2369 and RFC 8058: mail clients offer a one-click button.
-                "List-Unsubscribe": f"<{self.unsubscribe_url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Auto-Submitted": "auto-generated",
-            },
+            headers=headers,
         )
         message.attach_alternative(self.html, "text/html")
+        for name, content, mimetype in self.attachments:
+            message.attach(name, content, mimetype)
         return message
 
 
-def claim(user_id, kind, key):
+def _recipient(user_id, address):
+    if user_id is not None:
+        return {"user_id": user_id}
+    return {"user_id": None, "address": address.lower()}
+
+
+def claim(user_id, kind, key, address=""):
     """The delivery row if this process may send, else None."""
     now = timezone.now()
+    who = _recipient(user_id, address)
     try:
         with transaction.atomic():
             return EmailDelivery.objects.create(
-                user_id=user_id, kind=kind, key=key, claimed_at=now
+                **who, kind=kind, key=key, claimed_at=now
             )
     except IntegrityError:
         pass
     # Only a failed send may be taken over; the conditional update lets exactly
     # one of several racing processes win it.
     existing = EmailDelivery.objects.filter(
-        user_id=user_id,
+        **who,
         kind=kind,
         key=key,
         status=DeliveryStatus.FAILED,
@@ -110,7 +123,7 @@ def claim(user_id, kind, key):
     if existing.update(
         status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     ):
-        return EmailDelivery.objects.get(user_id=user_id, kind=kind, key=key)
+        return EmailDelivery.objects.get(**who, kind=kind, key=key)
     return None
 
 
@@ -144,7 +157,7 @@ def deliver(emails):
     connection = None
     try:
         for email in emails:
-            delivery = claim(email.user_id, email.kind, email.key)
+            delivery = claim(email.user_id, email.kind, email.key, email.to)
             if delivery is None:
                 continue
             try:
@@ -195,7 +208,7 @@ def report_stale_claims(now=None, minutes=None):
                 "Delivery unknown (interrupted while sending): %s %s to %s",
                 delivery.kind,
                 delivery.key,
-                delivery.user.email,
+                delivery.user.email if delivery.user else delivery.address,
             )
     return stale
 

@@ -290,6 +290,12 @@ class Stakeholder(Versioned, models.Model):
         help_text="The teammate who keeps in touch with them.",
     )
     last_contacted_on = models.DateField(null=True, blank=True)
+    # Where progress reports can be sent to them; optional.
+    email = models.EmailField(
+        "email address",
+        blank=True,
+        help_text="For sending them progress reports; leave empty if not.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Counts saves through the edit forms: a form carries the version it was
@@ -806,6 +812,7 @@ class EmailKind(models.TextChoices):
     OVERDUE = "overdue", "Tactic overdue"
     REPORT_DUE = "report_due", "Progress report due"
     ASSIGNED = "assigned", "Tactic assigned"
+    REPORT = "report", "Progress report"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -823,9 +830,16 @@ class EmailDelivery(models.Model):
     sends. A retry or a second scheduler run finds the row and stays quiet, so
     nobody gets a second copy."""
 
+    # A teammate, or, for a report sent to someone without an account (a
+    # stakeholder, an address typed in), nobody and the address alone.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
     )
+    address = models.EmailField(blank=True)
     kind = models.CharField(max_length=20, choices=EmailKind)
     # The period ("2026-W48") or the object ("tactic:12:2026-11-24") it is about.
     key = models.CharField(max_length=120)
@@ -848,6 +862,15 @@ class EmailDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["user", "kind", "key"], name="one_delivery_per_key"
             ),
+            models.UniqueConstraint(
+                fields=["address", "kind", "key"],
+                condition=Q(user__isnull=True),
+                name="one_delivery_per_address_and_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(address=""),
+                name="delivery_has_a_recipient",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=DeliveryStatus.values),
                 name="delivery_status_valid",
@@ -855,7 +878,8 @@ class EmailDelivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.key} to {self.user_id}: {self.status}"
+        to = self.user_id or self.address
+        return f"{self.get_kind_display()} {self.key} to {to}: {self.status}"
 
 
 class ThrottleWindow(models.Model):
@@ -1013,6 +1037,7 @@ class EvidenceKind(models.TextChoices):
     PILOT = "pilot", "Pilot numbers"
     MILESTONE = "milestone", "Milestone reached"
     SURVEY = "survey", "Audience survey"
+    MENTION = "mention", "Said outside (a mention)"
 
 
 class Evidence(models.Model):
@@ -1219,3 +1244,123 @@ class CalendarFeed(models.Model):
         return f"Calendar of {self.user}" + (
             f" for {self.campaign}" if self.campaign_id else ""
         )
+
+
+class ReportLink(models.Model):
+    """A read-only web copy of a sent report for people without an account.
+
+    The address carries a signature of this row's id (campaigns/report_mail.py);
+    the row says until when it works and whether the team revoked it."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Link to {self.report}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class FeedLabel(models.TextChoices):
+    ORGANISATION = "organisation", "About us"
+    PEER = "peer", "A peer"
+    RIVAL = "rival", "A rival"
+
+
+class Feed(models.Model):
+    """An RSS or Atom feed the campaign listens to, such as the alerts a web
+    watcher sends for the organisation's name (campaigns/listening.py)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="feeds"
+    )
+    url = models.URLField("feed address", max_length=500)
+    label = models.CharField(
+        max_length=12, choices=FeedLabel, default=FeedLabel.ORGANISATION
+    )
+    title = models.CharField(max_length=200, blank=True)
+    # For conditional requests: an unchanged feed answers 304 and costs nothing.
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the last fetch failed, for the page; empty when it worked.
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "url"], name="feed_once_per_campaign"
+            ),
+            models.CheckConstraint(
+                condition=Q(label__in=FeedLabel.values), name="feed_label_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class MentionStatus(models.TextChoices):
+    NEW = "new", "New"
+    DISMISSED = "dismissed", "Dismissed"
+    KEPT = "kept", "Kept"
+
+
+class Mention(models.Model):
+    """One item of a feed, stored once (by its id, else its link)."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="mentions")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="mentions"
+    )
+    guid = models.CharField(max_length=500)
+    title = models.CharField(max_length=300)
+    link = models.URLField(max_length=1000, blank=True)
+    summary = models.TextField(max_length=NOTE_MAX, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=MentionStatus, default=MentionStatus.NEW
+    )
+    # What the team made of it: evidence for an objection, or a peer move.
+    evidence = models.ForeignKey(
+        "Evidence", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    peer_move = models.ForeignKey(
+        PeerMove, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-found_at", "-pk"]
+        indexes = [models.Index(fields=["campaign", "status", "found_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "guid"], name="mention_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=MentionStatus.values),
+                name="mention_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

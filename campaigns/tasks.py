@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers around the plain functions in digests.py,
-reminders.py, people.py and report_pdf.py, adding retries with exponential
-backoff on mail server errors and time limits on rendering PDFs.
+reminders.py, people.py, listening.py, report_mail.py and report_pdf.py,
+adding retries with exponential backoff on mail server errors and time limits
+on rendering PDFs.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
@@ -17,7 +18,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from . import digests, mail, people, reminders, report_pdf
+from . import digests, listening, mail, people, reminders, report_mail, report_pdf
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,20 @@ def send_assignment_email(self, tactic_pk, assignee_id, assigned_by_id, key):
 
 
 @shared_task(
+    bind=True,
+    soft_time_limit=report_pdf.SOFT_TIME_LIMIT,
+    time_limit=report_pdf.TIME_LIMIT,
+    **TASK_OPTIONS,
+)
+def send_report(self, report_pk, link_pk, recipients):
+    """Email a progress report to each recipient once (its PDF made here)."""
+    try:
+        return report_mail.send_emails(report_pk, link_pk, recipients)
+    except mail.SEND_ERRORS as error:
+        raise _retry(self, error) from error
+
+
+@shared_task(
     soft_time_limit=report_pdf.SOFT_TIME_LIMIT,
     time_limit=report_pdf.TIME_LIMIT,
     **TASK_OPTIONS,
@@ -93,3 +108,9 @@ def render_report_pdf(pdf_pk):
 def forget_unfinished_signups():
     """Run by beat daily: remove sign-ups whose emailed link expired unused."""
     return people.forget_unfinished_signups()
+
+
+@shared_task(**TASK_OPTIONS)
+def scan_feeds():
+    """Run by beat every 10 minutes: fetch the feeds whose turn has come."""
+    return listening.scan_due()

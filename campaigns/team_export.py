@@ -98,6 +98,7 @@ def export_team(team):
             "campaign_id",
             "name",
             "title",
+            "email",
             "power",
             "interest",
             "cares_about",

@@ -12,10 +12,12 @@ from .converters import IdConverter
 from .views import (
     accounts,
     board,
+    calendar,
     campaigns,
     health,
     influencers,
     insights,
+    listening,
     milestones,
     notifications,
     objections,
@@ -248,6 +250,29 @@ report_urls = [
         name="report_pdf_status",
     ),
     path("<id:report_pk>/send/", reports.report_send, name="report_send"),
+    path("<id:report_pk>/email/", reports.report_email, name="report_email"),
+    path(
+        "<id:report_pk>/links/<id:link_pk>/revoke/",
+        reports.report_link_revoke,
+        name="report_link_revoke",
+    ),
+]
+
+listening_urls = [
+    path("", listening.listening, name="listening"),
+    path("feeds/<id:feed_pk>/check/", listening.feed_check, name="feed_check"),
+    path("feeds/<id:feed_pk>/remove/", listening.feed_remove, name="feed_remove"),
+    path(
+        "mentions/<id:mention_pk>/dismiss/",
+        listening.mention_dismiss,
+        name="mention_dismiss",
+    ),
+    path("mentions/<id:mention_pk>/keep/", listening.mention_keep, name="mention_keep"),
+    path(
+        "mentions/<id:mention_pk>/peer-move/",
+        listening.mention_peer_move,
+        name="mention_peer_move",
+    ),
 ]
 
 transfer_urls = [
@@ -301,6 +326,9 @@ campaign_urls = [
     path("", include(objection_urls)),
     path("reports/", include(report_urls)),
     path("", include(transfer_urls)),
+    path("listening/", include(listening_urls)),
+    # The lead's calendar of the whole campaign; the button is on its edit page.
+    path("calendar/", calendar.reset_campaign, name="campaign_calendar"),
 ]
 
 # ---- the outline ------------------------------------------------------------
@@ -325,4 +353,13 @@ urlpatterns = [
     ),
     # Linked from the mail we send: reached without logging in, by the token.
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path(
+        "settings/calendar/new-address/",
+        calendar.reset_personal,
+        name="calendar_reset",
+    ),
+    # Fetched by calendar apps without logging in: the token is the key.
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
+    # A sent progress report's read-only copy, opened from its email.
+    path("shared/reports/<str:token>/", reports.report_shared, name="report_shared"),
 ]

@@ -18,3 +18,6 @@ if not env.bool("TESTS_USE_EMAIL_URL", default=False):  # noqa: F405
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Quick retries, so a test can watch a send fail and then succeed.
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=1)  # noqa: F405
+# The tests serve feeds from loopback; everything else private stays refused.
+FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+FETCH_TIMEOUT_SECONDS = 2

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.world import (
+    LEAD_ONLY,
     OWNER_ONLY,
     OWNER_READ,
     PERSONAL,
@@ -30,6 +31,7 @@ def test_every_pattern_is_classified():
     names = {p.name for p in all_patterns()}
     assert names >= PUBLIC, PUBLIC - names
     assert names >= WRITERS_ONLY, WRITERS_ONLY - names
+    assert names >= LEAD_ONLY, LEAD_ONLY - names
     assert len(private_patterns()) >= 30
 
 
@@ -151,7 +153,7 @@ def expected(role, pattern, method):
     # An empty POST.
     if role == "viewer" and name not in PERSONAL:
         return {403, 405}
-    if role == "member" and name in OWNER_ONLY:
+    if role == "member" and name in OWNER_ONLY | LEAD_ONLY:
         return {403}
     return {200, 204, 302, 400, 405}
 
@@ -162,7 +164,7 @@ def changes_nothing(role, pattern, method):
     if role == "viewer":
         return pattern.name not in PERSONAL
     if role == "member":
-        return pattern.name in OWNER_ONLY
+        return pattern.name in OWNER_ONLY | LEAD_ONLY
     return False
 
 
@@ -253,3 +255,26 @@ def test_search_finds_nothing_of_another_team(client_for, world, role):
         ), (role, text)
     assert web.post(reverse("search"), {"q": "x"}).status_code == 405
     assert row_counts() == before
+
+
+def test_only_the_lead_makes_the_campaign_calendar(client_for, world):
+    """Calendar addresses are left out of row_counts (world.DERIVED): a
+    refused request to make or renew the campaign's makes none and changes
+    none, and another team's campaign is not found."""
+    from campaigns import calendar_feed
+    from campaigns.models import CalendarFeed
+
+    campaign = world.objects["campaign"]
+    url = reverse("campaign_calendar", args=[campaign.pk])
+    for user in (world.member, world.viewer):
+        assert client_for(user).post(url).status_code == 403
+    foreign = reverse("campaign_calendar", args=[world.foreign["campaign"].pk])
+    assert client_for(world.owner).post(foreign).status_code == 404
+    assert not CalendarFeed.objects.filter(campaign__isnull=False).exists()
+    lead = client_for(world.owner)
+    assert lead.post(url).status_code == 302
+    token = CalendarFeed.objects.get(campaign=campaign).token
+    for user in (world.member, world.viewer, world.outsider):
+        client_for(user).post(url)
+    assert CalendarFeed.objects.get(campaign=campaign).token == token
+    assert calendar_feed.campaign_feed(world.member, campaign) is None

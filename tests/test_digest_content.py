@@ -450,4 +450,43 @@ def test_queries_stay_flat_as_the_week_fills_up(week):
         counts.append(len(queries))
     [pat] = [d for d in built if d.user == week["pat"]]
     assert sum(len(c.in_progress) for c in pat.campaigns) == 12
-    assert counts[0] == counts[1] == 6, counts
+    assert counts[0] == counts[1] == 7, counts
+
+
+def test_new_mentions_are_said_outside_in_each_members_digest(db):
+    from campaigns.models import Feed, Mention, MentionStatus
+
+    team = TeamFactory()
+    member = MembershipFactory(team=team, role=Role.MEMBER).user
+    campaign = CampaignFactory(team=team)
+    feed = Feed.objects.create(
+        campaign=campaign, url="https://alerts.example.org/rss", title="Alerts"
+    )
+
+    def mention(guid, title, found, status=MentionStatus.NEW):
+        Mention.objects.create(
+            feed=feed,
+            campaign=campaign,
+            guid=guid,
+            title=title,
+            link=f"https://news.example.org/{guid}",
+            found_at=found,
+            status=status,
+        )
+
+    mention("a", "Library wins award", NOW - days(2))
+    mention("b", "Budget under review", NOW - days(1))
+    mention("c", "Dismissed already", NOW - days(1), MentionStatus.DISMISSED)
+    mention("d", "Before this week", NOW - days(20))
+    for n in range(8):
+        mention(f"x{n}", f"More news {n}", NOW - days(3))
+    [digest] = digests.build_digests([member.pk], NOW)
+    email = digests.render(digest)
+    section = text_section(email.text, "Said outside")
+    assert "Budget under review · About us: Alerts" in section
+    assert "https://news.example.org/b" in section
+    assert "Dismissed already" not in email.text
+    assert "Before this week" not in email.text
+    # The newest five; the Listening page has the rest.
+    assert section.count("  - ") == digests.MENTIONS_SHOWN
+    assert "Said outside" in email.html and "Library wins award" in email.html

@@ -498,6 +498,121 @@ def test_report_pdf_paper_and_retry(fuzz, data):
     assert not ReportPdf.objects.exclude(report=fuzz.mine["report"]).exists()
 
 
+@FUZZ
+@given(data=st.data())
+def test_report_email_and_links(fuzz, data):
+    """Odd recipients, other teams' people, anyone's links: never a server
+    error, never a mail to another team's stakeholder, never another team's
+    link withdrawn."""
+    from django.core import mail as outbox
+
+    from campaigns.models import ReportLink
+
+    campaign = fuzz.mine["campaign"]
+    report = data.draw(child_id(fuzz, "report"))
+    htmx = data.draw(st.booleans())
+    addresses = st.sampled_from(["a@example.org", "a@example.org, b@", "@", "x" * 300])
+    fuzz.post(
+        reverse("report_email", args=[campaign.pk, report]),
+        {
+            "stakeholders": data.draw(field(fuzz.foreign_ids())),
+            "teammates": data.draw(field(fuzz.foreign_ids())),
+            "others": data.draw(field(addresses)),
+        },
+        htmx,
+    )
+    link = data.draw(child_id(fuzz, "link"))
+    fuzz.post(reverse("report_link_revoke", args=[campaign.pk, report, link]), {}, htmx)
+    theirs = fuzz.theirs["stakeholder"]
+    assert not any(theirs.email and theirs.email in m.to for m in outbox.outbox)
+    assert not ReportLink.objects.filter(
+        report__campaign=fuzz.theirs["campaign"], revoked_at__isnull=False
+    ).exists()
+    token = data.draw(odd_text | st.text(min_size=1))
+    response = fuzz.client.get(f"/shared/reports/{token}/")
+    assert response.status_code in (404, 301, 302), response.status_code
+
+
+# ---- calendar addresses ------------------------------------------------------
+
+
+@FUZZ
+@given(data=st.data())
+def test_calendar_addresses(fuzz, data):
+    """Any token at the feed's address by any method, and the buttons that
+    give calendars new addresses posted with anything: never a server error,
+    an address that is not a feed's is a 404, and the other team's lead
+    keeps their calendar."""
+    from urllib.parse import quote
+
+    from campaigns import calendar_feed
+
+    theirs = calendar_feed.campaign_feed(
+        fuzz.world.outsider, fuzz.theirs["campaign"]
+    ) or calendar_feed.reset(fuzz.world.outsider, fuzz.theirs["campaign"])
+    before = fuzz.snapshot()
+    token = data.draw(
+        odd_text
+        | numbers
+        | st.sampled_from([theirs.token[:-1], theirs.token.upper(), "a" * 65])
+    )
+    url = "/calendar/" + quote(token, safe="") + ".ics"
+    anonymous = Client()
+    for method in ("get", "head", "post", "put", "delete"):
+        status = getattr(anonymous, method)(url).status_code
+        assert status in (404, 405), (url, method, status)
+    body = {"token": data.draw(field()), "campaign": data.draw(field())}
+    htmx = data.draw(st.booleans())
+    fuzz.post(reverse("calendar_reset"), body, htmx)
+    campaign = data.draw(child_id(fuzz, "campaign"))
+    response = fuzz.post(reverse("campaign_calendar", args=[campaign]), body, htmx)
+    if campaign != fuzz.mine["campaign"].pk:
+        assert response.status_code == 404
+    theirs_now = calendar_feed.campaign_feed(
+        fuzz.world.outsider, fuzz.theirs["campaign"]
+    )
+    assert theirs_now.token == theirs.token
+    assert anonymous.get(f"/calendar/{theirs.token}.ics").status_code == 200
+    assert fuzz.snapshot() == before
+
+
+@FUZZ
+@given(data=st.data())
+def test_listening_forms(fuzz, data):
+    """Odd feed addresses and labels, other teams' objections and mentions:
+    never a server error, nothing fetched but http(s), nothing of theirs
+    touched."""
+    from campaigns.models import Feed, Mention
+
+    campaign = fuzz.mine["campaign"]
+    htmx = data.draw(st.booleans())
+    urls = st.sampled_from(
+        ["file:///etc/passwd", "http://10.0.0.1/", "gopher://x", "https://" + "a" * 600]
+    )
+    fuzz.post(
+        reverse("listening", args=[campaign.pk]),
+        {
+            "url": data.draw(field(urls)),
+            "label": data.draw(field(st.sampled_from(["organisation", "peer", "x"]))),
+        },
+        htmx,
+    )
+    mention = data.draw(child_id(fuzz, "mention"))
+    fuzz.post(
+        reverse("mention_keep", args=[campaign.pk, mention]),
+        {"objection": data.draw(field(st.just(str(fuzz.theirs["objection"].pk))))},
+        htmx,
+    )
+    fuzz.post(
+        reverse("mention_peer_move", args=[campaign.pk, mention]),
+        {"organisation": data.draw(field())},
+        htmx,
+    )
+    assert not Feed.objects.exclude(url__startswith="http").exists()
+    theirs = Mention.objects.get(pk=fuzz.theirs["mention"].pk)
+    assert theirs.status == "new"
+
+
 # ---- CSV imports --------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from campaigns import board as logic
+from campaigns import calendar_feed, report_mail
 from campaigns.mail import unsubscribe_token
 from campaigns.models import EmailKind, TacticStatus
 from campaigns.people import make_token
@@ -65,6 +66,13 @@ def url_for(world, pattern):
     if pattern.name == "unsubscribe":
         token = unsubscribe_token(world.member.pk, EmailKind.DIGEST)
         return reverse("unsubscribe", args=[token])
+    if pattern.name == "calendar_feed":
+        feed = calendar_feed.personal_feed(world.member)
+        return reverse("calendar_feed", args=[feed.token])
+    if pattern.name == "report_shared":
+        link = world.objects["link"]
+        type(link.report).objects.filter(pk=link.report_id).update(status="sent")
+        return reverse("report_shared", args=[report_mail.link_token(link)])
     if pattern.name == "password_reset_confirm":
         uid = urlsafe_base64_encode(force_bytes(world.member.pk))
         token = default_token_generator.make_token(world.member)

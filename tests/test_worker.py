@@ -384,3 +384,87 @@ def test_refused_smtp_connection_is_retried_and_delivered_once(probe, workers, s
     retried = EmailDelivery.objects.filter(attempts__gte=2)
     assert retried.exists()
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_report_reaches_each_recipient_once_with_its_pdf(probe, workers, smtp):
+    from campaigns import report_mail, reports
+    from tests.factories import StakeholderFactory
+
+    membership = MembershipFactory()
+    campaign = CampaignFactory(team=membership.team, lead=membership.user)
+    teammate = MembershipFactory(team=membership.team).user
+    dana = StakeholderFactory(campaign=campaign, email="dana@example.org")
+    sam = StakeholderFactory(campaign=campaign, email="sam@example.org")
+    end = timezone.localdate()
+    report = reports.create_report(
+        campaign, end - datetime.timedelta(days=14), end, membership.user
+    )
+    report_mail.mark_sent(campaign, report, membership.user)
+    link = report_mail.create_link(report, membership.user)
+    recipients = [
+        report_mail.Recipient(dana.email, dana.name).as_list(),
+        report_mail.Recipient(sam.email, sam.name).as_list(),
+        report_mail.Recipient(teammate.email, str(teammate), teammate.pk).as_list(),
+    ]
+    inbox = Inbox()
+    port = free_port()
+    smtp(inbox, port)
+    worker = workers(port)
+
+    def finished():
+        return worker.output().count("campaigns.tasks.send_report[")
+
+    # The same task twice, as a second click or a redelivery would send it.
+    for _ in range(2):
+        probe.send_task(
+            "campaigns.tasks.send_report", args=[report.pk, link.pk, recipients]
+        )
+    wait_for(lambda: worker.output().count("succeeded in") >= 2, "both sends", worker)
+    assert finished() >= 2
+    assert inbox.recipients() == Counter([dana.email, sam.email, teammate.email])
+    for message in inbox.messages:
+        kinds = [part.get_content_type() for part in message.walk()]
+        assert "text/plain" in kinds and "text/html" in kinds
+        assert "application/pdf" in kinds
+        pdf = next(
+            p for p in message.walk() if p.get_content_type() == "application/pdf"
+        )
+        assert pdf.get_payload(decode=True).startswith(b"%PDF")
+        text = message.get_body(("plain",)).get_content()
+        token = re.search(r"/shared/reports/([^/\s]+)/", text).group(1)
+        assert report_mail.open_link(token) == link
+    statuses = EmailDelivery.objects.filter(kind="report").values_list(
+        "status", flat=True
+    )
+    assert sorted(statuses) == ["sent", "sent", "sent"]
+
+
+def test_the_feed_scan_in_the_worker_stores_each_item_once(probe, workers):
+    from campaigns.models import Feed, Mention
+    from tests.feeds import FeedServer
+
+    def results(worker):
+        pattern = r"campaigns\.tasks\.scan_feeds\[[^\]]+\] succeeded in [^:]+: (\d+)"
+        return [int(n) for n in re.findall(pattern, worker.output())]
+
+    campaign = CampaignFactory()
+    with FeedServer() as server:
+        for path in ("/rss", "/atom", "/malformed", "/missing"):
+            Feed.objects.create(campaign=campaign, url=server.url(path))
+        worker = workers(free_port())
+        for round_ in range(3):
+            # Every feed's turn again, as if an hour had passed.
+            Feed.objects.update(checked_at=None)
+            probe.send_task("campaigns.tasks.scan_feeds")
+            wait_for(
+                lambda n=round_: len(results(worker)) > n, "the scan to finish", worker
+            )
+    # Three new the first time, none after: each item stored once.
+    assert results(worker) == [3, 0, 0]
+    assert Mention.objects.count() == 3
+    errors = dict(Feed.objects.values_list("url", "error"))
+    assert (
+        errors[server.url("/malformed")] == "That address is not an RSS or Atom feed."
+    )
+    assert errors[server.url("/missing")] == "The server answered 404."
+    assert errors[server.url("/rss")] == ""

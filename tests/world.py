@@ -3,11 +3,14 @@
 Used by the access test and by the browser walk over every page.
 """
 
+import datetime
+
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
 
-from campaigns.models import Role
+from campaigns.models import Feed, Mention, ReportLink, Role
 from tests import factories as f
 
 # Reachable without logging in.
@@ -23,6 +26,8 @@ PUBLIC = {
     "password_reset_complete",
     "invitation",
     "unsubscribe",
+    "report_shared",
+    "calendar_feed",
 }
 
 # About the user's own account, not a team's data: a viewer may post here.
@@ -32,6 +37,7 @@ PERSONAL = {
     "notification_preferences",
     "password_change",
     "team_leave",
+    "calendar_reset",
 }
 
 # Team administration: members and viewers both get 403.
@@ -51,6 +57,10 @@ OWNER_READ = {"team_audit", "team_export", "team_delete"}
 # Writers' forms that viewers cannot even open (403, where other form pages
 # send a viewer back to what they can read): the CSV imports.
 WRITERS_ONLY = {"import_stakeholders", "import_influencers", "import_tactics"}
+
+# The campaign's lead only (the owner in World): other members and viewers
+# get 403 for a POST.
+LEAD_ONLY = {"campaign_calendar"}
 
 
 def walk(patterns, prefix=""):
@@ -115,7 +125,22 @@ class World:
             "invitation": f.InvitationFactory(team=team),
             "template": f.TacticTemplateFactory(team=team),
             "objection": f.ObjectionFactory(campaign=campaign, stakeholder=stakeholder),
-            "report": f.ProgressReportFactory(campaign=campaign),
+            "report": (report := f.ProgressReportFactory(campaign=campaign)),
+            "link": ReportLink.objects.create(
+                report=report, expires_at=timezone.now() + datetime.timedelta(days=1)
+            ),
+            "feed": Feed.objects.create(
+                campaign=campaign, url=f"https://news.example.org/{campaign.pk}.rss"
+            ),
+            # Of a feed of its own: removing the one above keeps it.
+            "mention": Mention.objects.create(
+                feed=Feed.objects.create(
+                    campaign=campaign, url=f"https://rivals.example.org/{campaign.pk}"
+                ),
+                campaign=campaign,
+                guid="item-1",
+                title="A mention",
+            ),
         }
 
     def kwargs(self, pattern, parent, children=None):
@@ -145,8 +170,9 @@ class World:
 
 # Rows a reader's GET may add: a report's PDF is queued by the first request
 # for it (viewers' included) and is made from the report, not data anyone
-# typed. tests/test_access.py checks refused requests queue none.
-DERIVED = {"campaigns.ReportPdf"}
+# typed. tests/test_access.py checks refused requests queue none. A person's
+# calendar address is made the first time their email settings show it.
+DERIVED = {"campaigns.ReportPdf", "campaigns.CalendarFeed"}
 
 
 def row_counts():

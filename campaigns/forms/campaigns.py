@@ -123,6 +123,7 @@ class StakeholderForm(VersionedForm, NoColonMixin, forms.ModelForm):
         fields = [
             "name",
             "title",
+            "email",
             "power",
             "interest",
             "cares_about",

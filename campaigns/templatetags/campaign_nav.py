@@ -29,6 +29,7 @@ SECTIONS = [
         ],
     ),
     ("Milestones", [("milestones", "Milestones", "milestone_list")]),
+    ("Listening", [("listening", "Listening", "listening")]),
     (
         "Reports",
         [

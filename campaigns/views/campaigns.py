@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .. import versions
+from .. import calendar_feed, versions
 from ..access import check_role, get_campaign
 from ..forms.campaigns import CampaignForm
 from ..insights.panels import campaign_panels
@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..objections import open_by_decider
 from ..teams import current_membership
+from .calendar import renewed
 
 
 def only_reading(request):
@@ -177,12 +178,15 @@ def campaign_edit(request, campaign_pk):
         status = 200
     if status == 409:
         campaign = form.conflict.current  # the headings as saved, not as typed
-    return render(
-        request,
-        "campaigns/campaign_form.html",
-        {"nav": "campaigns", "form": form, "campaign": campaign},
-        status=status,
-    )
+    context = {"nav": "campaigns", "form": form, "campaign": campaign}
+    if campaign.lead_id == request.user.pk:
+        # The lead's calendar of the whole campaign, made by a button here.
+        context["is_lead"] = True
+        context["calendar_notice"] = renewed(request, f"campaign-{campaign.pk}")
+        if feed := calendar_feed.campaign_feed(request.user, campaign):
+            context["calendar_url"] = calendar_feed.feed_url(feed)
+            context["calendar_webcal"] = calendar_feed.webcal_url(feed)
+    return render(request, "campaigns/campaign_form.html", context, status=status)
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Email settings, and unsubscribing from a link in an email."""
+"""Email settings (with the person's calendar address), and unsubscribing
+from a link in an email."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from .. import calendar_feed
 from ..forms.notifications import NotificationPreferenceForm
 from ..mail import preference_for, read_unsubscribe_token
 from ..models import EmailKind, User
 from ..reminders import PREFERENCE_OF_KIND
+from .calendar import renewed
 
 TEMPLATE = "notifications/preferences.html"
 
@@ -33,8 +36,18 @@ def preferences(request):
     else:
         form = NotificationPreferenceForm(instance=preference)
         status = 200
-    template = f"{TEMPLATE}#settings-form" if request.htmx else TEMPLATE
-    return render(request, template, {"form": form}, status=status)
+    if request.htmx:
+        return render(
+            request, f"{TEMPLATE}#settings-form", {"form": form}, status=status
+        )
+    feed = calendar_feed.personal_feed(request.user)
+    context = {
+        "form": form,
+        "calendar_url": calendar_feed.feed_url(feed),
+        "calendar_webcal": calendar_feed.webcal_url(feed),
+        "calendar_notice": renewed(request, "personal"),
+    }
+    return render(request, TEMPLATE, context, status=status)
 
 
 def _turn_off(user, kind):

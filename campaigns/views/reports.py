@@ -1,21 +1,22 @@
 """Progress reports: drafting one for a period, editing it, printing it or
-downloading it as PDF, and marking it as sent."""
+downloading it as PDF, emailing it or marking it as sent, and the read-only
+copy its recipients open."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
-from django.http import HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
+from .. import report_mail, versions
 from .. import report_pdf as pdfs
 from .. import reports as content
-from .. import versions
 from ..access import get_campaign, get_in_campaign, require_write
-from ..forms.reports import ReportForm, ReportPeriodForm
-from ..models import Activity, Campaign, ProgressReport, ReportPdf, ReportStatus
+from ..forms.reports import ReportEmailForm, ReportForm, ReportPeriodForm
+from ..models import Activity, ProgressReport, ReportLink, ReportPdf, ReportStatus
 from .campaigns import only_reading, send_back, writable_campaign
 
 
@@ -115,8 +116,17 @@ def report_detail(request, campaign_pk, report_pk):
             campaign,
             report=report,
             sections=content.for_display(report.sections),
+            deliveries=report_mail.deliveries(report) if report.is_sent else [],
+            links=_links(report) if request.membership.can_write else [],
         ),
     )
+
+
+def _links(report):
+    links = list(report.links.select_related("created_by"))
+    for link in links:
+        link.url = report_mail.link_url(link)
+    return links
 
 
 @login_required
@@ -263,20 +273,81 @@ def report_send(request, campaign_pk, report_pk):
         )
         if report.is_sent:
             return _draft_only(request, campaign, report)
-        report.status = ReportStatus.SENT
-        report.sent_at = timezone.now()
-        report.sent_by = request.user
-        report.save(update_fields=["status", "sent_at", "sent_by", "updated_at"])
-        # The lead's report reminder counts from the end of this period.
-        Campaign.objects.filter(pk=campaign.pk).filter(
-            Q(last_reported_on__isnull=True) | Q(last_reported_on__lt=report.period_end)
-        ).update(last_reported_on=report.period_end)
-        Activity.record(
-            campaign,
-            request.user,
-            Activity.Verb.REPORT_SENT,
-            f"Sent the progress report “{report.title}”",
-            data={"report": report.pk},
-        )
+        report_mail.mark_sent(campaign, report, request.user)
     messages.success(request, "Marked as sent. It is kept exactly as it reads now.")
     return redirect("report_detail", campaign.pk, report.pk)
+
+
+@login_required
+def report_email(request, campaign_pk, report_pk):
+    """Choose who gets the report by email, and send it: this freezes it as
+    sent, like "Mark as sent"."""
+    campaign = writable_campaign(request, campaign_pk)
+    report = get_in_campaign(campaign, ProgressReport, report_pk)
+    if not request.membership.can_write:
+        return send_back(request, "report_detail", campaign.pk, report.pk)
+    if request.method == "POST":
+        form = ReportEmailForm(request.POST, campaign=campaign)
+        if form.is_valid():
+            recipients = form.cleaned_data["recipients"]
+            with transaction.atomic():
+                # Locked, so a second click waits and then sends nothing twice.
+                report = get_in_campaign(
+                    campaign, ProgressReport.objects.select_for_update(), report_pk
+                )
+                report_mail.send(campaign, report, request.user, recipients)
+            count = len(recipients)
+            messages.success(
+                request,
+                f"Sending to {count} {'person' if count == 1 else 'people'}; "
+                "each one's delivery shows below.",
+            )
+            return redirect("report_detail", campaign.pk, report.pk)
+        status = 400
+    else:
+        form = ReportEmailForm(campaign=campaign)
+        status = 200
+    return render(
+        request,
+        "reports/report_email.html",
+        _context(request, campaign, report=report, form=form),
+        status=status,
+    )
+
+
+@login_required
+def report_link_revoke(request, campaign_pk, report_pk, link_pk):
+    campaign = writable_campaign(request, campaign_pk)
+    report = get_in_campaign(campaign, ProgressReport, report_pk)
+    link = get_object_or_404(ReportLink.objects.filter(report=report), pk=link_pk)
+    if request.method != "POST":
+        return redirect("report_detail", campaign.pk, report.pk)
+    require_write(request)
+    link.report = report
+    if report_mail.revoke(link, request.user):
+        messages.success(request, "The link no longer opens the report.")
+    return redirect("report_detail", campaign.pk, report.pk)
+
+
+@require_safe
+def report_shared(request, token):
+    """The read-only copy a recipient opens from the email: no account, only
+    this report, as it was sent. 404 once revoked or expired."""
+    link = report_mail.open_link(token)
+    if link is None:
+        raise Http404("This link has expired or was withdrawn.")
+    report = link.report
+    response = render(
+        request,
+        "reports/report_shared.html",
+        {
+            "campaign": report.campaign,
+            "report": report,
+            "sections": content.for_display(report.sections),
+            "link": link,
+        },
+    )
+    # Nobody else's pages should learn the secret address.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response

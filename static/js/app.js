@@ -53,6 +53,36 @@
     tabs.scrollLeft = current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
   });
 
+  // A private address to copy (a calendar's): a click in it selects it all,
+  // and a Copy button appears where the clipboard can be written. Without
+  // JavaScript the address is selected and copied by hand.
+  document.querySelectorAll("input[data-select-all]").forEach(function (field) {
+    field.addEventListener("focus", function () {
+      field.select();
+    });
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    var status = document.querySelector(
+      '[data-copy-status="' + button.dataset.copy + '"]'
+    );
+    if (!field || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(
+        function () {
+          button.textContent = "Copied";
+          if (status) status.textContent = "Address copied.";
+        },
+        function () {
+          field.focus();
+          field.select();
+          if (status) status.textContent = "Press Ctrl+C or ⌘C to copy it.";
+        }
+      );
+    });
+  });
+
   // A click outside an open header menu closes it.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

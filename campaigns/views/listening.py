@@ -1,0 +1,179 @@
+"""The Listening page: the feeds a campaign follows and the new mentions in
+them, and what the team makes of each mention."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+
+from .. import listening as logic
+from ..access import get_in_campaign, require_write
+from ..forms.listening import FeedForm, KeepAsEvidenceForm, PeerMoveFromMentionForm
+from ..models import Activity, Feed, FeedLabel, Mention, MentionStatus
+from .campaigns import writable_campaign
+
+# New mentions shown per label; the rest wait until these are dealt with.
+SHOWN = 30
+
+
+def _page(request, campaign, status=200, **forms):
+    feeds = list(
+        campaign.feeds.annotate(
+            new=Count("mentions", filter=Q(mentions__status=MentionStatus.NEW))
+        )
+    )
+    new = Mention.objects.filter(
+        campaign=campaign, status=MentionStatus.NEW
+    ).select_related("feed")
+    groups = []
+    for label in FeedLabel:
+        mentions = list(
+            new.filter(feed__label=label).order_by("-published_at", "-found_at", "-pk")[
+                :SHOWN
+            ]
+        )
+        count = sum(f.new for f in feeds if f.label == label)
+        groups.append({"label": label, "mentions": mentions, "count": count})
+    can_write = request.membership.can_write
+    return render(
+        request,
+        "listening/listening.html",
+        {
+            "nav": "campaigns",
+            "campaign": campaign,
+            "can_write": can_write,
+            "feeds": feeds,
+            "groups": groups,
+            "form": forms.get("form")
+            or (FeedForm(campaign=campaign) if can_write else None),
+            "keep_form": KeepAsEvidenceForm(campaign=campaign) if can_write else None,
+            "move_form": PeerMoveFromMentionForm() if can_write else None,
+            "failed": forms.get("failed"),
+            "failed_form": forms.get("failed_form"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def listening(request, campaign_pk):
+    """GET: the page. POST (writers): follow a feed."""
+    campaign = writable_campaign(request, campaign_pk)
+    if request.method == "POST":
+        form = FeedForm(request.POST, campaign=campaign)
+        if not form.is_valid():
+            return _page(request, campaign, status=400, form=form)
+        with transaction.atomic():
+            feed = form.save(commit=False)
+            feed.campaign = campaign
+            feed.created_by = request.user
+            feed.save()
+            Activity.record(
+                campaign,
+                request.user,
+                Activity.Verb.CAMPAIGN_UPDATED,
+                f"Followed the feed {feed.url}",
+                data={"feed": feed.pk},
+            )
+        # The first fetch happens now, so the page says at once whether it works.
+        logic.scan(feed)
+        feed.refresh_from_db()
+        if feed.error:
+            messages.warning(request, f"Following it, but: {feed.error}")
+        else:
+            messages.success(request, "Following the feed.")
+        return redirect("listening", campaign.pk)
+    if request.method not in ("GET", "HEAD"):
+        return redirect("listening", campaign.pk)
+    return _page(request, campaign)
+
+
+def _writer_post(request, campaign_pk):
+    campaign = writable_campaign(request, campaign_pk)
+    if request.method != "POST":
+        return campaign, redirect("listening", campaign.pk)
+    require_write(request)
+    return campaign, None
+
+
+@login_required
+def feed_check(request, campaign_pk, feed_pk):
+    campaign, answer = _writer_post(request, campaign_pk)
+    feed = get_in_campaign(campaign, Feed, feed_pk)
+    if answer:
+        return answer
+    added = logic.scan(feed)
+    feed.refresh_from_db()
+    if feed.error:
+        messages.warning(request, f"{feed}: {feed.error}")
+    else:
+        messages.success(request, f"{feed}: {added} new.")
+    return redirect("listening", campaign.pk)
+
+
+@login_required
+def feed_remove(request, campaign_pk, feed_pk):
+    campaign, answer = _writer_post(request, campaign_pk)
+    feed = get_in_campaign(campaign, Feed, feed_pk)
+    if answer:
+        return answer
+    # Kept mentions live on as evidence or peer moves; the rest go with it.
+    feed.delete()
+    messages.success(request, f"No longer following {feed}.")
+    return redirect("listening", campaign.pk)
+
+
+def _mention(campaign, mention_pk):
+    return get_in_campaign(
+        campaign, Mention.objects.select_related("campaign", "feed"), mention_pk
+    )
+
+
+def _dealt_with(request, campaign, mention):
+    """A mention a teammate dismissed or kept meanwhile: said, not redone."""
+    if mention.status == MentionStatus.NEW:
+        return None
+    messages.info(request, "A teammate has dealt with that mention already.")
+    return redirect("listening", campaign.pk)
+
+
+@login_required
+def mention_dismiss(request, campaign_pk, mention_pk):
+    campaign, answer = _writer_post(request, campaign_pk)
+    mention = _mention(campaign, mention_pk)
+    if answer := answer or _dealt_with(request, campaign, mention):
+        return answer
+    logic.dismiss(mention, request.user)
+    messages.success(request, "Dismissed.")
+    return redirect("listening", campaign.pk)
+
+
+@login_required
+def mention_keep(request, campaign_pk, mention_pk):
+    """Keep a mention as evidence answering one of the open objections."""
+    campaign, answer = _writer_post(request, campaign_pk)
+    mention = _mention(campaign, mention_pk)
+    if answer := answer or _dealt_with(request, campaign, mention):
+        return answer
+    form = KeepAsEvidenceForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _page(request, campaign, status=400, failed=mention.pk, failed_form=form)
+    objection = form.cleaned_data["objection"]
+    logic.keep_as_evidence(mention, objection, request.user)
+    messages.success(request, f"Kept as evidence for “{objection.text}”.")
+    return redirect("listening", campaign.pk)
+
+
+@login_required
+def mention_peer_move(request, campaign_pk, mention_pk):
+    campaign, answer = _writer_post(request, campaign_pk)
+    mention = _mention(campaign, mention_pk)
+    if answer := answer or _dealt_with(request, campaign, mention):
+        return answer
+    form = PeerMoveFromMentionForm(request.POST)
+    if not form.is_valid():
+        return _page(request, campaign, status=400, failed=mention.pk, failed_form=form)
+    logic.record_peer_move(mention, form.cleaned_data["organisation"], request.user)
+    messages.success(request, "Recorded as a peer move.")
+    return redirect("listening", campaign.pk)
