@@ -244,3 +244,35 @@ class ReportPdfAdmin(admin.ModelAdmin):
     raw_id_fields = ["report"]
     # The bytes and the HTML they were made from are not for reading here.
     exclude = ["content", "html"]
+
+
+@admin.register(models.ReportLink)
+class ReportLinkAdmin(admin.ModelAdmin):
+    list_display = ["report", "created_by", "created_at", "expires_at", "revoked_at"]
+    search_fields = ["report__title"]
+    raw_id_fields = ["report", "created_by"]
+
+
+@admin.register(models.CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "campaign", "created_at"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user", "campaign"]
+    # The token is the address's only key.
+    exclude = ["token"]
+
+
+@admin.register(models.Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = ["url", "campaign", "label", "checked_at", "error"]
+    list_filter = ["label"]
+    search_fields = ["url", "title"]
+    raw_id_fields = ["campaign", "created_by"]
+
+
+@admin.register(models.Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ["title", "campaign", "status", "found_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    raw_id_fields = ["feed", "campaign", "evidence", "peer_move"]

@@ -15,6 +15,7 @@ from .models import (
     Activity,
     Campaign,
     Evidence,
+    Feed,
     Influence,
     Influencer,
     Invitation,
@@ -158,6 +159,15 @@ def export_team(team):
             "follows_id",
             "milestone_id",
             "contribution",
+        ),
+        "feeds": _rows(
+            Feed.objects.filter(campaign__team=team),
+            "id",
+            "campaign_id",
+            "url",
+            "label",
+            "title",
+            "created_at",
         ),
         "tactic_targets": _rows(
             Tactic.targets.through.objects.filter(tactic__campaign__team=team),
