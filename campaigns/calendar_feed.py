@@ -17,7 +17,6 @@ import re
 import secrets
 from itertools import islice
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -27,15 +26,15 @@ from django.utils.text import Truncator
 from icalendar import Calendar, Event, vRecur
 from icalendar.enums import TRANSP
 
-from . import recurring
+from . import mail, recurring
 from .board import CLOSED
 from .models import (
+    WRITER_ROLES,
     CalendarFeed,
     Campaign,
     CampaignStatus,
     Membership,
     Milestone,
-    Role,
     Tactic,
     TacticStatus,
 )
@@ -46,7 +45,6 @@ PRODID = "-//Advocacy//Campaign calendar//EN"
 UID_DOMAIN = "calendar.advocacy"
 # How often calendar apps are asked to look again; most choose their own.
 REFRESH = datetime.timedelta(hours=1)
-WRITERS = (Role.OWNER, Role.MEMBER)
 DESCRIPTION_CHARS = 300
 # Dates of a counted series looked through to find where it ends.
 COUNT_LIMIT = 5000
@@ -100,7 +98,7 @@ def reset(user, campaign=None):
 
 
 def feed_url(feed):
-    return settings.SITE_URL + reverse("calendar_feed", args=[feed.token])
+    return _absolute("calendar_feed", feed.token)
 
 
 def webcal_url(feed):
@@ -112,7 +110,7 @@ def webcal_url(feed):
 
 
 def _absolute(name, *args):
-    return settings.SITE_URL + reverse(name, args=args)
+    return mail.absolute_url(reverse(name, args=args))
 
 
 def _uid(kind, pk):
@@ -264,7 +262,7 @@ def _personal(feed, now):
     user = feed.user
     roles = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
     teams = list(roles)
-    writing = [team for team, role in roles.items() if role in WRITERS]
+    writing = [team for team, role in roles.items() if role in WRITER_ROLES]
     tactics = list(
         _dated_tactics()
         .filter(assignee=user, campaign__team_id__in=teams)
@@ -301,7 +299,7 @@ def _campaign(feed, now):
     if role is None or campaign.lead_id != feed.user_id:
         raise Http404("This calendar address no longer works.")
     tactics = _dated_tactics().filter(campaign=campaign)
-    if role not in WRITERS:
+    if role not in WRITER_ROLES:
         tactics = tactics.filter(is_private=False)
     milestones = campaign.milestones.filter(due_on__isnull=False).order_by(
         "due_on", "pk"

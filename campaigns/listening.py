@@ -158,26 +158,47 @@ def scan_due(now=None):
 # ---- what the team makes of a mention --------------------------------------------
 
 
-def dismiss(mention, actor):
+def dismiss(mention):
+    """1 if dismissed now, 0 if a teammate dealt with it meanwhile."""
     return Mention.objects.filter(pk=mention.pk, status=MentionStatus.NEW).update(
         status=MentionStatus.DISMISSED
     )
 
 
+def _claim(mention):
+    """Take a new mention for this request: of two teammates keeping it at
+    once, one wins and the other is told it was dealt with (None)."""
+    return Mention.objects.filter(pk=mention.pk, status=MentionStatus.NEW).update(
+        status=MentionStatus.KEPT
+    )
+
+
+def _kept(mention):
+    """What a kept mention says, where it is and when, in any record."""
+    return {
+        "link": mention.link if len(mention.link) <= 500 else "",
+        "happened_on": mention.published_at.date() if mention.published_at else None,
+    }
+
+
+def _text(mention):
+    return _clip(f"{mention.title}. {mention.summary}", 2000)
+
+
 def keep_as_evidence(mention, objection, actor):
-    """The mention as evidence answering `objection` (of the same campaign)."""
+    """The mention as evidence answering `objection` (of the same campaign),
+    or None if a teammate dealt with it meanwhile."""
     with transaction.atomic():
+        if not _claim(mention):
+            return None
         evidence = Evidence.objects.create(
             objection=objection,
             kind=EvidenceKind.MENTION,
-            summary=_clip(f"{mention.title}. {mention.summary}", 2000),
-            link=mention.link[:500] if len(mention.link) <= 500 else "",
-            happened_on=mention.published_at.date() if mention.published_at else None,
+            summary=_text(mention),
             created_by=actor,
+            **_kept(mention),
         )
-        Mention.objects.filter(pk=mention.pk).update(
-            status=MentionStatus.KEPT, evidence=evidence
-        )
+        Mention.objects.filter(pk=mention.pk).update(evidence=evidence)
         Activity.record(
             mention.campaign,
             actor,
@@ -189,22 +210,23 @@ def keep_as_evidence(mention, objection, actor):
 
 
 def record_peer_move(mention, organisation, actor):
+    """The mention as a peer move, or None if a teammate dealt with it."""
     with transaction.atomic():
+        if not _claim(mention):
+            return None
         move = PeerMove.objects.create(
             campaign_id=mention.campaign_id,
             organisation=organisation,
-            what=_clip(f"{mention.title}. {mention.summary}", 2000),
-            link=mention.link if len(mention.link) <= 500 else "",
-            happened_on=mention.published_at.date() if mention.published_at else None,
+            what=_text(mention),
             created_by=actor,
+            **_kept(mention),
         )
-        Mention.objects.filter(pk=mention.pk).update(
-            status=MentionStatus.KEPT, peer_move=move
-        )
+        Mention.objects.filter(pk=mention.pk).update(peer_move=move)
         Activity.record(
             mention.campaign,
             actor,
             Activity.Verb.PEER_MOVE_LOGGED,
             f"Logged a move by {organisation}",
+            data={"peer_move": move.pk},
         )
     return move

@@ -94,7 +94,8 @@ class Email:
         return message
 
 
-def _recipient(user_id, address):
+def recipient(user_id, address):
+    """Who a delivery row is for: the user, or else the address alone."""
     if user_id is not None:
         return {"user_id": user_id}
     return {"user_id": None, "address": address.lower()}
@@ -103,7 +104,7 @@ def _recipient(user_id, address):
 def claim(user_id, kind, key, address=""):
     """The delivery row if this process may send, else None."""
     now = timezone.now()
-    who = _recipient(user_id, address)
+    who = recipient(user_id, address)
     try:
         with transaction.atomic():
             return EmailDelivery.objects.create(

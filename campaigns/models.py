@@ -97,6 +97,10 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# The roles that may change a team's campaigns; viewers only read.
+WRITER_ROLES = (Role.OWNER, Role.MEMBER)
+
+
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -119,7 +123,7 @@ class Membership(models.Model):
 
     @property
     def can_write(self):
-        return self.role in (Role.OWNER, Role.MEMBER)
+        return self.role in WRITER_ROLES
 
     @property
     def is_owner(self):
@@ -687,6 +691,7 @@ class Activity(models.Model):
         PEER_MOVE_LOGGED = "peer_move_logged", "logged a peer move"
         REPORT_DRAFTED = "report_drafted", "drafted a progress report"
         REPORT_SENT = "report_sent", "sent a progress report"
+        REPORT_LINK_WITHDRAWN = "report_link_withdrawn", "withdrew a report's link"
         STAKEHOLDERS_IMPORTED = "stakeholders_imported", "imported stakeholders"
 
     campaign = models.ForeignKey(

@@ -58,8 +58,9 @@ def delivery_key(report):
     return f"report:{report.pk}"
 
 
-def mark_sent(campaign, report, actor):
-    """Freeze a draft as sent (the caller holds the report's row lock)."""
+def mark_sent(campaign, report, actor, summary=None, **data):
+    """Freeze a draft as sent (the caller holds the report's row lock), with
+    one line in the campaign's activity: `summary`, or "Sent …"."""
     if report.is_sent:
         return False
     report.status = ReportStatus.SENT
@@ -74,8 +75,8 @@ def mark_sent(campaign, report, actor):
         campaign,
         actor,
         Activity.Verb.REPORT_SENT,
-        f"Sent the progress report “{report.title}”",
-        data={"report": report.pk},
+        summary or f"Sent the progress report “{report.title}”",
+        data={"report": report.pk, **data},
     )
     return True
 
@@ -132,8 +133,8 @@ def revoke(link, actor):
         Activity.record(
             link.report.campaign,
             actor,
-            Activity.Verb.REPORT_SENT,
-            f"Revoked a link to the progress report “{link.report.title}”",
+            Activity.Verb.REPORT_LINK_WITHDRAWN,
+            f"Withdrew a link to the progress report “{link.report.title}”",
             data={"report": link.report_id, "link": link.pk},
         )
     return bool(revoked)
@@ -146,16 +147,22 @@ def send(campaign, report, actor, recipients):
     """Freeze the report as sent, make a link for its readers, and queue one
     email per recipient once the transaction commits. Call it holding the
     report's row lock. Returns the link."""
-    mark_sent(campaign, report, actor)
-    link = create_link(report, actor)
-    Activity.record(
-        campaign,
-        actor,
-        Activity.Verb.REPORT_SENT,
+    count = len(recipients)
+    summary = (
         f"Emailed the progress report “{report.title}” to "
-        f"{len(recipients)} {'person' if len(recipients) == 1 else 'people'}",
-        data={"report": report.pk, "to": [r.address for r in recipients]},
+        f"{count} {'person' if count == 1 else 'people'}"
     )
+    to = [r.address for r in recipients]
+    # One line in the activity: the freeze when it is the first sending.
+    if not mark_sent(campaign, report, actor, summary, to=to):
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.REPORT_SENT,
+            summary,
+            data={"report": report.pk, "to": to},
+        )
+    link = create_link(report, actor)
     args = (report.pk, link.pk, [r.as_list() for r in recipients])
 
     def enqueue():
@@ -175,13 +182,8 @@ def send(campaign, report, actor, recipients):
 
 
 def _keep_as_failed(report, recipient, error):
-    who = (
-        {"user_id": recipient.user_id}
-        if recipient.user_id
-        else {"user_id": None, "address": recipient.address.lower()}
-    )
     EmailDelivery.objects.get_or_create(
-        **who,
+        **mail.recipient(recipient.user_id, recipient.address),
         kind=EmailKind.REPORT,
         key=delivery_key(report),
         defaults={

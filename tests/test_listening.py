@@ -258,3 +258,17 @@ def test_the_page_s_queries_do_not_grow_with_mentions(
         f.ObjectionFactory(campaign=campaign)
         with django_assert_max_num_queries(16):
             assert client.get(listening_url(campaign)).status_code == 200
+
+
+def test_two_teammates_keeping_one_mention_make_one_record(member, owner, campaign):
+    feed = follow(campaign, "https://news.example.org/feed")
+    mention = Mention.objects.create(
+        feed=feed, campaign=campaign, guid="g", title="Said once"
+    )
+    objection = f.ObjectionFactory(campaign=campaign)
+    # Both loaded it while it was new; the second arrives after the first.
+    assert listening.keep_as_evidence(mention, objection, member)
+    assert listening.record_peer_move(mention, "Rival", owner) is None
+    assert listening.keep_as_evidence(mention, objection, owner) is None
+    assert listening.dismiss(mention) == 0
+    assert objection.evidence.count() == 1 and not PeerMove.objects.exists()

@@ -10,25 +10,17 @@ from .. import recurring
 from ..models import (
     Influencer,
     Milestone,
-    Role,
     Stakeholder,
     Tactic,
     TacticComment,
     TacticStatus,
-    User,
 )
 from ..versions import VersionedForm
+from .campaigns import team_writers
 from .widgets import LongSelect
 
 # The "Repeats" choice that reads the rule from its own field.
 CUSTOM = "custom"
-
-
-def writers_of(team):
-    """Teammates who may be given tactics: the team's owners and members."""
-    return User.objects.filter(
-        memberships__team=team, memberships__role__in=[Role.OWNER, Role.MEMBER]
-    ).order_by("name", "email")
 
 
 class QuickAddForm(forms.Form):
@@ -117,7 +109,7 @@ class TacticForm(VersionedForm, forms.ModelForm):
     def __init__(self, *args, campaign, **kwargs):
         kwargs.setdefault("label_suffix", "")  # as the app's other forms
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = writers_of(campaign.team_id)
+        self.fields["assignee"].queryset = team_writers(campaign.team_id)
         self.fields["assignee"].empty_label = "Nobody yet"
         self.fields["targets"].queryset = Stakeholder.objects.filter(
             campaign=campaign
@@ -250,7 +242,7 @@ class BoardFilterForm(forms.Form):
         # server-side cursor (three round trips) for a short list.
         @functools.cache
         def assignee_choices():
-            writers = writers_of(campaign.team_id).values_list("pk", "name", "email")
+            writers = team_writers(campaign.team_id).values_list("pk", "name", "email")
             return [
                 ("", "Anyone"),
                 ("mine", "Me"),

@@ -8,11 +8,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from ..models import (
     NOTE_MAX,
+    WRITER_ROLES,
     Campaign,
     Influence,
     Influencer,
     Milestone,
-    Role,
     Stakeholder,
     Stance,
     User,
@@ -39,7 +39,7 @@ class NoColonMixin:
 def team_writers(team):
     """The team's owners and members: people who can lead or keep in touch."""
     return User.objects.filter(
-        memberships__team=team, memberships__role__in=[Role.OWNER, Role.MEMBER]
+        memberships__team=team, memberships__role__in=WRITER_ROLES
     ).order_by("name", "email")
 
 

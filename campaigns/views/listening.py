@@ -124,56 +124,58 @@ def feed_remove(request, campaign_pk, feed_pk):
     return redirect("listening", campaign.pk)
 
 
-def _mention(campaign, mention_pk):
-    return get_in_campaign(
+def _on_mention(request, campaign_pk, mention_pk):
+    """The campaign and the mention a writer's POST acts on, and the answer
+    to give at once instead: the page for a GET, or a note that a teammate
+    dismissed or kept the mention meanwhile."""
+    campaign, answer = _writer_post(request, campaign_pk)
+    mention = get_in_campaign(
         campaign, Mention.objects.select_related("campaign", "feed"), mention_pk
     )
+    if answer is None and mention.status != MentionStatus.NEW:
+        answer = _done(request, campaign, None, "")
+    return campaign, mention, answer
 
 
-def _dealt_with(request, campaign, mention):
-    """A mention a teammate dismissed or kept meanwhile: said, not redone."""
-    if mention.status == MentionStatus.NEW:
-        return None
-    messages.info(request, "A teammate has dealt with that mention already.")
+def _done(request, campaign, result, text):
+    if result:
+        messages.success(request, text)
+    else:
+        # Lost a race with a teammate acting on the same mention.
+        messages.info(request, "A teammate has dealt with that mention already.")
     return redirect("listening", campaign.pk)
 
 
 @login_required
 def mention_dismiss(request, campaign_pk, mention_pk):
-    campaign, answer = _writer_post(request, campaign_pk)
-    mention = _mention(campaign, mention_pk)
-    if answer := answer or _dealt_with(request, campaign, mention):
+    campaign, mention, answer = _on_mention(request, campaign_pk, mention_pk)
+    if answer:
         return answer
-    logic.dismiss(mention, request.user)
-    messages.success(request, "Dismissed.")
-    return redirect("listening", campaign.pk)
+    return _done(request, campaign, logic.dismiss(mention), "Dismissed.")
 
 
 @login_required
 def mention_keep(request, campaign_pk, mention_pk):
     """Keep a mention as evidence answering one of the open objections."""
-    campaign, answer = _writer_post(request, campaign_pk)
-    mention = _mention(campaign, mention_pk)
-    if answer := answer or _dealt_with(request, campaign, mention):
+    campaign, mention, answer = _on_mention(request, campaign_pk, mention_pk)
+    if answer:
         return answer
     form = KeepAsEvidenceForm(request.POST, campaign=campaign)
     if not form.is_valid():
         return _page(request, campaign, status=400, failed=mention.pk, failed_form=form)
     objection = form.cleaned_data["objection"]
-    logic.keep_as_evidence(mention, objection, request.user)
-    messages.success(request, f"Kept as evidence for “{objection.text}”.")
-    return redirect("listening", campaign.pk)
+    kept = logic.keep_as_evidence(mention, objection, request.user)
+    return _done(request, campaign, kept, f"Kept as evidence for “{objection.text}”.")
 
 
 @login_required
 def mention_peer_move(request, campaign_pk, mention_pk):
-    campaign, answer = _writer_post(request, campaign_pk)
-    mention = _mention(campaign, mention_pk)
-    if answer := answer or _dealt_with(request, campaign, mention):
+    campaign, mention, answer = _on_mention(request, campaign_pk, mention_pk)
+    if answer:
         return answer
     form = PeerMoveFromMentionForm(request.POST)
     if not form.is_valid():
         return _page(request, campaign, status=400, failed=mention.pk, failed_form=form)
-    logic.record_peer_move(mention, form.cleaned_data["organisation"], request.user)
-    messages.success(request, "Recorded as a peer move.")
-    return redirect("listening", campaign.pk)
+    organisation = form.cleaned_data["organisation"]
+    move = logic.record_peer_move(mention, organisation, request.user)
+    return _done(request, campaign, move, "Recorded as a peer move.")
