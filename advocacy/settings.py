@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.scan_feeds",
         "schedule": crontab(minute="*/10"),
     },
+    "send-listening-emails": {
+        "task": "campaigns.tasks.send_listening_emails",
+        "schedule": crontab(minute=5),
+    },
     "forget-unfinished-signups": {
         "task": "campaigns.tasks.forget_unfinished_signups",
         "schedule": crontab(minute=30, hour=3),
@@ -275,6 +279,9 @@ FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=2 * 1024 * 1024)
 FETCH_ALLOWED_NETWORKS = env.list("FETCH_ALLOWED_NETWORKS", default=[])
 # How often each followed feed is fetched again.
 FEED_SCAN_MINUTES = env.int("FEED_SCAN_MINUTES", default=60)
+# The weekly "what is being said" email to stakeholders goes on Mondays from
+# this hour (UTC).
+LISTENING_EMAIL_HOUR = env.int("LISTENING_EMAIL_HOUR", default=7)
 # How long the read-only link in an emailed progress report works.
 REPORT_LINK_DAYS = env.int("REPORT_LINK_DAYS", default=30)
 # Retries after a mail server error wait base * 2**n seconds (capped at an hour).

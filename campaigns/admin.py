@@ -276,3 +276,11 @@ class MentionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     raw_id_fields = ["feed", "campaign", "evidence", "peer_move"]
+
+
+@admin.register(models.ListeningSubscription)
+class ListeningSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["stakeholder", "recorded_at", "recorded_by", "ended_at"]
+    list_filter = ["ended_by_recipient"]
+    search_fields = ["stakeholder__name", "stakeholder__email"]
+    raw_id_fields = ["stakeholder", "recorded_by"]

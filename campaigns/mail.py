@@ -30,6 +30,14 @@ SEND_ERRORS = (smtplib.SMTPException, OSError)
 # A claim that keeps failing for another reason (a malformed address) stops here.
 MAX_ATTEMPTS = 10
 UNSUBSCRIBE_SALT = "campaigns.unsubscribe"
+# The emails a teammate turns on and off in their email settings.
+SETTINGS_KINDS = {
+    EmailKind.DIGEST,
+    EmailKind.DUE_SOON,
+    EmailKind.OVERDUE,
+    EmailKind.REPORT_DUE,
+    EmailKind.ASSIGNED,
+}
 
 
 def absolute_url(path):
@@ -48,7 +56,7 @@ def read_unsubscribe_token(token):
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
-        or value[1] not in EmailKind.values
+        or value[1] not in SETTINGS_KINDS
     ):
         raise signing.BadSignature("Unexpected unsubscribe token.")
     return value[0], EmailKind(value[1])
@@ -128,12 +136,15 @@ def claim(user_id, kind, key, address=""):
     return None
 
 
-def record_skipped(user_id, kind, key):
+def record_skipped(user_id, kind, key, address=""):
     """Note that there was nothing to send, so later scans skip this person."""
     try:
         with transaction.atomic():
             EmailDelivery.objects.create(
-                user_id=user_id, kind=kind, key=key, status=DeliveryStatus.SKIPPED
+                **recipient(user_id, address),
+                kind=kind,
+                key=key,
+                status=DeliveryStatus.SKIPPED,
             )
     except IntegrityError:
         pass

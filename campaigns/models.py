@@ -692,6 +692,8 @@ class Activity(models.Model):
         REPORT_DRAFTED = "report_drafted", "drafted a progress report"
         REPORT_SENT = "report_sent", "sent a progress report"
         REPORT_LINK_WITHDRAWN = "report_link_withdrawn", "withdrew a report's link"
+        LISTENER_SIGNED_UP = "listener_signed_up", "signed someone up to listen"
+        LISTENER_STOPPED = "listener_stopped", "stopped someone's listening email"
         STAKEHOLDERS_IMPORTED = "stakeholders_imported", "imported stakeholders"
 
     campaign = models.ForeignKey(
@@ -818,6 +820,7 @@ class EmailKind(models.TextChoices):
     REPORT_DUE = "report_due", "Progress report due"
     ASSIGNED = "assigned", "Tactic assigned"
     REPORT = "report", "Progress report"
+    LISTENING = "listening", "What is being said"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -1369,3 +1372,41 @@ class Mention(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ListeningSubscription(models.Model):
+    """A stakeholder who agreed to a weekly email of what is being said about
+    the organisation, its peers and rivals (campaigns/listening_mail.py).
+
+    One row per stakeholder: signing them up again after they stopped
+    replaces the consent, and the campaign's activity keeps each change."""
+
+    stakeholder = models.OneToOneField(
+        Stakeholder, on_delete=models.CASCADE, related_name="listening_subscription"
+    )
+    consent = models.CharField(
+        "how they agreed",
+        max_length=300,
+        help_text="For example: said yes when we met on 2 December.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # Set when it stops: by the team, or by the stakeholder's unsubscribe link.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by_recipient = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return f"{self.stakeholder} listens"
+
+    @property
+    def is_active(self):
+        return self.ended_at is None

@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the plain functions in digests.py,
-reminders.py, people.py, listening.py, report_mail.py and report_pdf.py,
-adding retries with exponential backoff on mail server errors and time limits
-on rendering PDFs.
+reminders.py, people.py, listening.py, listening_mail.py, report_mail.py and
+report_pdf.py, adding retries with exponential backoff on mail server errors
+and time limits on rendering PDFs.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
@@ -18,7 +18,16 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from . import digests, listening, mail, people, reminders, report_mail, report_pdf
+from . import (
+    digests,
+    listening,
+    listening_mail,
+    mail,
+    people,
+    reminders,
+    report_mail,
+    report_pdf,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +123,13 @@ def forget_unfinished_signups():
 def scan_feeds():
     """Run by beat every 10 minutes: fetch the feeds whose turn has come."""
     return listening.scan_due()
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_listening_emails(self, now=None):
+    """Run by beat hourly: the weekly "what is being said" emails once due."""
+    now = digests.aware(now) if now else timezone.now()
+    try:
+        return listening_mail.send_due(now)
+    except mail.SEND_ERRORS as error:
+        raise _retry(self, error, args=(now.isoformat(),)) from error

@@ -268,6 +268,12 @@ listening_urls = [
         name="mention_dismiss",
     ),
     path("mentions/<id:mention_pk>/keep/", listening.mention_keep, name="mention_keep"),
+    path("listeners/", listening.listener_signup, name="listener_signup"),
+    path(
+        "listeners/<id:listener_pk>/stop/",
+        listening.listener_stop,
+        name="listener_stop",
+    ),
     path(
         "mentions/<id:mention_pk>/peer-move/",
         listening.mention_peer_move,
@@ -353,6 +359,11 @@ urlpatterns = [
     ),
     # Linked from the mail we send: reached without logging in, by the token.
     path("unsubscribe/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    path(
+        "listening/unsubscribe/<str:token>/",
+        listening.listening_unsubscribe,
+        name="listening_unsubscribe",
+    ),
     path(
         "settings/calendar/new-address/",
         calendar.reset_personal,

@@ -582,7 +582,7 @@ def test_listening_forms(fuzz, data):
     """Odd feed addresses and labels, other teams' objections and mentions:
     never a server error, nothing fetched but http(s), nothing of theirs
     touched."""
-    from campaigns.models import Feed, Mention
+    from campaigns.models import Feed, ListeningSubscription, Mention
 
     campaign = fuzz.mine["campaign"]
     htmx = data.draw(st.booleans())
@@ -608,9 +608,30 @@ def test_listening_forms(fuzz, data):
         {"organisation": data.draw(field())},
         htmx,
     )
+    fuzz.post(
+        reverse("listener_signup", args=[campaign.pk]),
+        {
+            "stakeholder": data.draw(field(fuzz.foreign_ids())),
+            "consent": data.draw(field()),
+            "agreed": data.draw(field(st.sampled_from(["on", "", "false"]))),
+        },
+        htmx,
+    )
+    listener = data.draw(child_id(fuzz, "listener"))
+    fuzz.post(reverse("listener_stop", args=[campaign.pk, listener]), {}, htmx)
     assert not Feed.objects.exclude(url__startswith="http").exists()
     theirs = Mention.objects.get(pk=fuzz.theirs["mention"].pk)
     assert theirs.status == "new"
+    assert not ListeningSubscription.objects.filter(
+        stakeholder__campaign=fuzz.theirs["campaign"], ended_at__isnull=False
+    ).exists()
+    assert not ListeningSubscription.objects.filter(
+        stakeholder=fuzz.theirs["stakeholder"]
+    ).exists()
+    token = data.draw(odd_text | st.text(min_size=1))
+    for method in ("get", "post"):
+        response = getattr(Client(), method)(f"/listening/unsubscribe/{token}/")
+        assert response.status_code in (400, 404, 301, 302), response.status_code
 
 
 # ---- CSV imports --------------------------------------------------------------

@@ -27,7 +27,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from campaigns import board as logic
-from campaigns import calendar_feed, report_mail
+from campaigns import calendar_feed, listening_mail, report_mail
 from campaigns.mail import unsubscribe_token
 from campaigns.models import EmailKind, TacticStatus
 from campaigns.people import make_token
@@ -73,6 +73,9 @@ def url_for(world, pattern):
         link = world.objects["link"]
         type(link.report).objects.filter(pk=link.report_id).update(status="sent")
         return reverse("report_shared", args=[report_mail.link_token(link)])
+    if pattern.name == "listening_unsubscribe":
+        token = listening_mail.unsubscribe_token(world.objects["listener"])
+        return reverse("listening_unsubscribe", args=[token])
     if pattern.name == "password_reset_confirm":
         uid = urlsafe_base64_encode(force_bytes(world.member.pk))
         token = default_token_generator.make_token(world.member)

@@ -10,7 +10,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
-from campaigns.models import Feed, Mention, ReportLink, Role
+from campaigns.models import (
+    Feed,
+    ListeningSubscription,
+    Mention,
+    ReportLink,
+    Role,
+)
 from tests import factories as f
 
 # Reachable without logging in.
@@ -28,6 +34,7 @@ PUBLIC = {
     "unsubscribe",
     "report_shared",
     "calendar_feed",
+    "listening_unsubscribe",
 }
 
 # About the user's own account, not a team's data: a viewer may post here.
@@ -110,7 +117,9 @@ class World:
     @staticmethod
     def build(team, lead):
         campaign = f.CampaignFactory(team=team, lead=lead)
-        stakeholder = f.StakeholderFactory(campaign=campaign)
+        stakeholder = f.StakeholderFactory(
+            campaign=campaign, email=f"decider{campaign.pk}@example.org"
+        )
         influencer = f.InfluencerFactory(campaign=campaign)
         return {
             "team": team,
@@ -140,6 +149,12 @@ class World:
                 campaign=campaign,
                 guid="item-1",
                 title="A mention",
+            ),
+            "listener": ListeningSubscription.objects.create(
+                stakeholder=f.StakeholderFactory(
+                    campaign=campaign, email=f"listener{campaign.pk}@example.org"
+                ),
+                consent="Said yes when asked",
             ),
         }
 

@@ -2,8 +2,9 @@
 mention."""
 
 from django import forms
+from django.db.models import Q
 
-from ..models import Feed, Objection
+from ..models import Feed, Objection, Stakeholder
 from .campaigns import NoColonMixin
 
 
@@ -50,3 +51,39 @@ class KeepAsEvidenceForm(NoColonMixin, forms.Form):
 
 class PeerMoveFromMentionForm(NoColonMixin, forms.Form):
     organisation = forms.CharField(label="Who made the move", max_length=150)
+
+
+class ListeningSignupForm(NoColonMixin, forms.Form):
+    """Sign a stakeholder up to the weekly "what is being said" email, with
+    how they agreed to it."""
+
+    stakeholder = forms.ModelChoiceField(
+        label="Who", queryset=Stakeholder.objects.none()
+    )
+    consent = forms.CharField(
+        label="How they agreed",
+        max_length=300,
+        help_text="For example: said yes when we met on 2 December.",
+    )
+    agreed = forms.BooleanField(
+        label="They agreed to get a weekly email of what is being said",
+        error_messages={
+            "required": "Sign someone up only once they have agreed to it."
+        },
+    )
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["stakeholder"]
+        field.queryset = (
+            Stakeholder.objects.filter(campaign=campaign)
+            .exclude(email="")
+            # Not listening now: never signed up, or stopped since.
+            .filter(
+                Q(listening_subscription__isnull=True)
+                | Q(listening_subscription__ended_at__isnull=False)
+            )
+            .order_by("name")
+        )
+        field.label_from_instance = lambda s: f"{s.name} ({s.email})"
+        field.empty_label = "Choose a stakeholder with an email address"

@@ -5,12 +5,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from .. import listening as logic
+from .. import listening_mail
 from ..access import get_in_campaign, require_write
-from ..forms.listening import FeedForm, KeepAsEvidenceForm, PeerMoveFromMentionForm
-from ..models import Activity, Feed, FeedLabel, Mention, MentionStatus
+from ..forms.listening import (
+    FeedForm,
+    KeepAsEvidenceForm,
+    ListeningSignupForm,
+    PeerMoveFromMentionForm,
+)
+from ..models import (
+    Activity,
+    Feed,
+    FeedLabel,
+    ListeningSubscription,
+    Mention,
+    MentionStatus,
+)
 from .campaigns import writable_campaign
 
 # New mentions shown per label; the rest wait until these are dealt with.
@@ -36,6 +51,9 @@ def _page(request, campaign, status=200, **forms):
         count = sum(f.new for f in feeds if f.label == label)
         groups.append({"label": label, "mentions": mentions, "count": count})
     can_write = request.membership.can_write
+    listeners = ListeningSubscription.objects.filter(
+        stakeholder__campaign=campaign
+    ).select_related("stakeholder", "recorded_by")
     return render(
         request,
         "listening/listening.html",
@@ -51,6 +69,9 @@ def _page(request, campaign, status=200, **forms):
             "move_form": PeerMoveFromMentionForm() if can_write else None,
             "failed": forms.get("failed"),
             "failed_form": forms.get("failed_form"),
+            "listeners": listeners,
+            "signup_form": forms.get("signup_form")
+            or (ListeningSignupForm(campaign=campaign) if can_write else None),
         },
         status=status,
     )
@@ -179,3 +200,59 @@ def mention_peer_move(request, campaign_pk, mention_pk):
     organisation = form.cleaned_data["organisation"]
     move = logic.record_peer_move(mention, organisation, request.user)
     return _done(request, campaign, move, "Recorded as a peer move.")
+
+
+@login_required
+def listener_signup(request, campaign_pk):
+    """Sign a stakeholder who agreed up to the weekly "what is being said"
+    email."""
+    campaign, answer = _writer_post(request, campaign_pk)
+    if answer:
+        return answer
+    form = ListeningSignupForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _page(request, campaign, status=400, signup_form=form)
+    stakeholder = form.cleaned_data["stakeholder"]
+    listening_mail.sign_up(stakeholder, form.cleaned_data["consent"], request.user)
+    messages.success(
+        request,
+        f"{stakeholder.name} will get the weekly email of what is being said.",
+    )
+    return redirect("listening", campaign.pk)
+
+
+@login_required
+def listener_stop(request, campaign_pk, listener_pk):
+    campaign, answer = _writer_post(request, campaign_pk)
+    listener = get_object_or_404(
+        ListeningSubscription.objects.select_related("stakeholder__campaign"),
+        pk=listener_pk,
+        stakeholder__campaign=campaign,
+    )
+    if answer:
+        return answer
+    if listening_mail.stop(listener, request.user):
+        messages.success(
+            request, f"No more weekly listening emails to {listener.stakeholder.name}."
+        )
+    else:
+        messages.info(request, "That email had been stopped already.")
+    return redirect("listening", campaign.pk)
+
+
+# No CSRF token: mail providers POST here for one-click unsubscribe (RFC
+# 8058), and the signed token in the address is what authorises it. A GET
+# only asks, so a link checker opening the address changes nothing.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def listening_unsubscribe(request, token):
+    listener = listening_mail.subscription_of(token)
+    if listener is None:
+        return render(
+            request, "listening/unsubscribe.html", {"invalid": True}, status=400
+        )
+    context = {"listener": listener, "token": token}
+    if request.method == "POST":
+        listening_mail.stop(listener)
+        context["done"] = True
+    return render(request, "listening/unsubscribe.html", context)
