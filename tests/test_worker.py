@@ -34,7 +34,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
-REDIS_DB = 5  # a database of its own, flushed before and after
+# A database of its own, flushed before and after; another number lets two
+# checkouts run these tests at once.
+REDIS_DB = int(os.environ.get("TEST_WORKER_REDIS_DB", "5"))
 # Monday 23 November 2026, 08:00 UTC: the default digest time.
 NOW = datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)
 TIMEOUT = 60
