@@ -50,3 +50,48 @@ def test_follow_a_feed_and_deal_with_its_mentions(
     page.get_by_text("Riverside Library wins digital award").first.wait_for()
     assert not page.console_errors, page.console_errors
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_sign_a_stakeholder_up_to_the_weekly_email(
+    browser, live_server, log_in, member, campaign, screenshot, viewport
+):
+    from campaigns import listening_mail
+    from campaigns.models import ListeningSubscription
+
+    size = "phone" if viewport == PHONE else "desktop"
+    dana = StakeholderFactory(
+        campaign=campaign, name="Dana Okafor", email="dana@example.org"
+    )
+    StakeholderFactory(campaign=campaign, name="Sam Lee", email="sam@example.org")
+    page = open_page(browser, live_server, viewport=viewport)
+    log_in(page, member)
+    page.goto(f"/campaigns/{campaign.pk}/listening/")
+    page.get_by_label("Who").select_option(label="Dana Okafor (dana@example.org)")
+    page.get_by_label("How they agreed").fill("Said yes over coffee on 2 December")
+    # Forgetting the box keeps what was typed and says why.
+    page.get_by_role("button", name="Sign them up").click()
+    page.get_by_text("Sign someone up only once they have agreed to it.").wait_for()
+    assert page.get_by_label("How they agreed").input_value().startswith("Said yes")
+    page.get_by_label("They agreed to get a weekly email").check()
+    page.get_by_role("button", name="Sign them up").click()
+    page.get_by_text("Dana Okafor will get the weekly email").wait_for()
+    listener = ListeningSubscription.objects.get(stakeholder=dana)
+    assert listener.recorded_by == member
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.get_by_role(
+        "heading", name="Weekly email to stakeholders"
+    ).scroll_into_view_if_needed()
+    screenshot(page, f"listening-listeners-{size}")
+
+    # Dana unsubscribes from her email; the team sees it.
+    token = listening_mail.unsubscribe_token(listener)
+    other = browser.new_context(viewport=viewport).new_page()
+    other.goto(f"{live_server.url}/listening/unsubscribe/{token}/")
+    other.get_by_role("button", name="Unsubscribe").click()
+    other.get_by_text("You are unsubscribed").wait_for()
+    other.context.close()
+    page.reload()
+    page.get_by_text("Unsubscribed on").wait_for()
+    assert not page.console_errors, page.console_errors
+    page.context.close()

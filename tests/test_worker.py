@@ -470,3 +470,46 @@ def test_the_feed_scan_in_the_worker_stores_each_item_once(probe, workers):
     )
     assert errors[server.url("/missing")] == "The server answered 404."
     assert errors[server.url("/rss")] == ""
+
+
+def test_the_weekly_listening_email_goes_once_through_the_worker(probe, workers, smtp):
+    from campaigns import listening_mail
+    from campaigns.models import Feed, Mention
+    from tests.factories import StakeholderFactory
+
+    campaign = CampaignFactory()
+    dana = StakeholderFactory(campaign=campaign, email="dana@example.org")
+    listener = listening_mail.sign_up(dana, "Said yes", campaign.lead)
+    feed = Feed.objects.create(campaign=campaign, url="https://alerts.example.org/")
+    monday = datetime.datetime(2026, 12, 7, 8, 0, tzinfo=datetime.UTC)
+    Mention.objects.create(
+        feed=feed,
+        campaign=campaign,
+        guid="1",
+        title="We won an award",
+        found_at=monday - datetime.timedelta(days=1),
+    )
+    inbox = Inbox()
+    port = free_port()
+    smtp(inbox, port)
+    worker = workers(port)
+    # Two hourly runs of the same week, as beat and a redelivery would.
+    for hour in (0, 1):
+        when = monday + datetime.timedelta(hours=hour)
+        probe.send_task(
+            "campaigns.tasks.send_listening_emails", args=[when.isoformat()]
+        )
+    pattern = (
+        r"campaigns\.tasks\.send_listening_emails\[[^\]]+\] succeeded in [^:]+: (\d+)"
+    )
+    wait_for(
+        lambda: len(re.findall(pattern, worker.output())) == 2, "both runs", worker
+    )
+    # One sent by the first run, none by the second.
+    assert sorted(re.findall(pattern, worker.output())) == ["0", "1"]
+    assert inbox.recipients() == Counter(["dana@example.org"])
+    [message] = inbox.messages
+    assert "We won an award" in message.get_body(("plain",)).get_content()
+    unsubscribe = listening_mail.unsubscribe_url(listener)
+    assert message["List-Unsubscribe"] == f"<{unsubscribe}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

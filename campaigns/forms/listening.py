@@ -86,4 +86,4 @@ class ListeningSignupForm(NoColonMixin, forms.Form):
             .order_by("name")
         )
         field.label_from_instance = lambda s: f"{s.name} ({s.email})"
-        field.empty_label = "Choose a stakeholder with an email address"
+        field.empty_label = "Choose a stakeholder"
