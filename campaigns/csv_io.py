@@ -30,6 +30,7 @@ STAKEHOLDER_COLUMNS = [
     "cares_about",
     "relationship_owner",
     "last_contacted_on",
+    "email",
 ]
 INFLUENCER_COLUMNS = ["name", "relationship", "notes", "influences"]
 TACTIC_COLUMNS = [
@@ -108,6 +109,7 @@ def stakeholder_rows(campaign):
             s.cares_about,
             s.relationship_owner.email if s.relationship_owner else "",
             _iso(s.last_contacted_on),
+            s.email,
         ]
 
 
@@ -294,6 +296,7 @@ def _save_stakeholders(campaign, rows, actor):
                 cares_about=data["cares_about"],
                 relationship_owner=data["relationship_owner"],
                 last_contacted_on=data["last_contacted_on"],
+                email=data["email"],
             )
             for data in rows
         ]

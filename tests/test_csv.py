@@ -110,6 +110,22 @@ def test_export_queries_do_not_grow(
         client.get(url)
 
 
+def test_an_email_column_is_read_and_checked(client_for, owner, campaign):
+    text = "name,email\nDana,dana@example.org\nSam,not an address\n"
+    response = upload(client_for(owner), campaign, text)
+    assert response.status_code == 400
+    assert (3, "email: Enter a valid email address.") in response.context[
+        "result"
+    ].errors
+    text = "name,email\nDana,dana@example.org\nSam,\n"
+    assert upload(client_for(owner), campaign, text).status_code == 200
+    assert confirm(client_for(owner), campaign, text).status_code == 302
+    assert dict(campaign.stakeholders.values_list("name", "email")) == {
+        "Dana": "dana@example.org",
+        "Sam": "",
+    }
+
+
 def test_one_bad_row_saves_nothing_and_names_the_row(client_for, owner, campaign):
     f.StakeholderFactory(campaign=campaign, name="Already here")
     text = HEADER + (
@@ -196,6 +212,7 @@ def test_round_trip_keeps_the_data(client_for, owner, member, campaign):
         relationship_owner=member,
         cares_about="Growth, costs\nand “quotes”",
         last_contacted_on="2026-09-30",
+        email="dana@example.org",
     )
     f.StakeholderFactory(
         campaign=source,
@@ -223,6 +240,7 @@ def test_round_trip_keeps_the_data(client_for, owner, member, campaign):
         "cares_about",
         "relationship_owner",
         "last_contacted_on",
+        "email",
     )
 
     def snapshot(c):

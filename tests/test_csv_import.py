@@ -366,6 +366,7 @@ def test_every_export_imports_back_to_the_same_data(
         relationship_owner=member,
         cares_about='Growth; costs,\r\nand "quotes"',
         last_contacted_on="2026-09-30",
+        email="dana@example.org",
     )
     lee = f.StakeholderFactory(
         campaign=source, name="Lee; Chen (3)", cares_about="'=quoted already"
@@ -415,6 +416,7 @@ def test_every_export_imports_back_to_the_same_data(
                 "cares_about",
                 "relationship_owner",
                 "last_contacted_on",
+                "email",
             )
         )
 

@@ -141,6 +141,7 @@ class StakeholderRowForm(forms.Form):
     cares_about = text_of(Stakeholder, "cares_about")
     relationship_owner = forms.CharField(required=False)
     last_contacted_on = iso_date()
+    email = forms.EmailField(required=False, max_length=254)
 
     def __init__(self, data, *, writers):
         super().__init__(data)
