@@ -336,12 +336,17 @@ transfer_urls = [
 
 chat_urls = [
     path("", hooks.chat_hooks, name="chat_hooks"),
-    path("<id:chat_hook_pk>/remove/", hooks.chat_hook_remove, name="chat_hook_remove"),
-    path("<id:chat_hook_pk>/enable/", hooks.chat_hook_enable, name="chat_hook_enable"),
     path(
         "deliveries/<id:chat_delivery_pk>/resend/",
         hooks.chat_resend,
         name="chat_resend",
+    ),
+    path(
+        "<id:chat_hook_pk>/enable/", hooks.chat_hook_enable, name="chat_hook_enable"
+    ),
+    # Last: the access matrix's POSTs run in this order, and this one deletes.
+    path(
+        "<id:chat_hook_pk>/remove/", hooks.chat_hook_remove, name="chat_hook_remove"
     ),
 ]
 
