@@ -341,13 +341,9 @@ chat_urls = [
         hooks.chat_resend,
         name="chat_resend",
     ),
-    path(
-        "<id:chat_hook_pk>/enable/", hooks.chat_hook_enable, name="chat_hook_enable"
-    ),
+    path("<id:chat_hook_pk>/enable/", hooks.chat_hook_enable, name="chat_hook_enable"),
     # Last: the access matrix's POSTs run in this order, and this one deletes.
-    path(
-        "<id:chat_hook_pk>/remove/", hooks.chat_hook_remove, name="chat_hook_remove"
-    ),
+    path("<id:chat_hook_pk>/remove/", hooks.chat_hook_remove, name="chat_hook_remove"),
 ]
 
 campaign_urls = [
