@@ -70,6 +70,8 @@ VERBS = frozenset(
 # How many due deliveries one sweep queues; the next sweep takes the rest.
 SWEEP_BATCH = 500
 RECENT_DELIVERIES = 10
+# Finished deliveries are kept this long for the pages, then deleted.
+KEEP_DAYS = 30
 
 
 # ---- secrets ----------------------------------------------------------------
@@ -377,9 +379,13 @@ def attempt(delivery_pk, now=None):
     now = now or timezone.now()
     if not claim(delivery_pk, now):
         return None
-    delivery = HookDelivery.objects.select_related("endpoint", "chat_hook").get(
-        pk=delivery_pk
+    delivery = (
+        HookDelivery.objects.select_related("endpoint", "chat_hook")
+        .filter(pk=delivery_pk)
+        .first()
     )
+    if delivery is None:
+        return None  # its target was removed meanwhile
     target = delivery.target
     if not target.is_active:
         _finish(delivery, HookDeliveryStatus.GAVE_UP, error="Turned off.")
@@ -533,9 +539,17 @@ def recent_deliveries(**target):
 def send_due(now=None):
     """Run by beat every minute: claims left "sending" by a dead process
     become unknown (not resent); deliveries due again are queued (Celery's
-    own retries usually got there first; the claim keeps it to one send).
-    Returns how many were queued."""
+    own retries usually got there first; the claim keeps it to one send);
+    finished ones older than KEEP_DAYS go. Returns how many were queued."""
     now = now or timezone.now()
+    HookDelivery.objects.filter(
+        created_at__lt=now - datetime.timedelta(days=KEEP_DAYS),
+        status__in=(
+            HookDeliveryStatus.SENT,
+            HookDeliveryStatus.UNKNOWN,
+            HookDeliveryStatus.GAVE_UP,
+        ),
+    ).delete()
     stale = now - datetime.timedelta(minutes=settings.EMAIL_CLAIM_STALE_MINUTES)
     HookDelivery.objects.filter(
         status=HookDeliveryStatus.SENDING, claimed_at__lt=stale

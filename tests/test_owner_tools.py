@@ -267,7 +267,7 @@ def test_export_queries_do_not_grow(client_for, world, django_assert_max_num_que
         f.TacticFactory(campaign=campaign)
         f.StakeholderFactory(campaign=campaign)
     owner = client_for(world.owner)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         owner.get(reverse("team_export", args=[world.team.pk]))
 
 

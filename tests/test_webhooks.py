@@ -378,7 +378,15 @@ def test_the_sweep_queues_due_ones_and_reports_interrupted_sends(team, settings)
         status="failed",
         next_attempt_at=now + datetime.timedelta(hours=1),
     )
+    old = HookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id="msg_old",
+        event=HookEvent.TACTIC_MOVED,
+        status="sent",
+        created_at=now - datetime.timedelta(days=31),
+    )
     assert webhooks.send_due(now) == 1
+    assert not HookDelivery.objects.filter(pk=old.pk).exists()
     stuck.refresh_from_db()
     due.refresh_from_db()
     assert stuck.status == "unknown"  # not resent: it may have arrived
@@ -561,6 +569,29 @@ def test_an_endpoint_needs_an_event(client_for, owner, team):
     )
     assert response.status_code == 400
     assert "Choose at least one event." in response.content.decode()
+
+
+def test_the_pages_show_only_the_newest_deliveries_in_few_queries(
+    client_for, owner, team, campaign, django_assert_max_num_queries
+):
+    for n in range(3):
+        endpoint = endpoint_for(team, f"https://hooks.example.org/{n}")
+        hook = ChatHook.objects.create(
+            campaign=campaign, service="slack", url=f"https://h.example/{n}", events=ALL
+        )
+        for i in range(15):
+            for target in ({"endpoint": endpoint}, {"chat_hook": hook}):
+                HookDelivery.objects.create(
+                    **target, event_id=f"msg_{i}", event=HookEvent.TACTIC_MOVED
+                )
+    web = client_for(owner)
+    web.get(reverse("team_webhooks", args=[team.pk]))
+    with django_assert_max_num_queries(12):
+        page = web.get(reverse("team_webhooks", args=[team.pk])).content.decode()
+    assert page.count("msg_14") == 3 and "msg_4<" not in page
+    with django_assert_max_num_queries(12):
+        page = web.get(reverse("chat_hooks", args=[campaign.pk])).content.decode()
+    assert page.count("msg_14") == 3 and "msg_4<" not in page
 
 
 def test_members_cannot_see_the_webhooks_page(client_for, member, team):

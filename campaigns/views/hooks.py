@@ -18,30 +18,24 @@ from ..models import Activity, ChatHook, HookDelivery, WebhookEndpoint
 from .campaigns import send_back, writable_campaign
 
 
-def _recent(queryset):
+def _with_recent(queryset):
+    """The targets, each with its newest deliveries as `recent` (one query
+    for all of them, however long their history)."""
+    newest = HookDelivery.objects.order_by("-created_at", "-pk")
     return queryset.prefetch_related(
         Prefetch(
             "deliveries",
-            queryset=HookDelivery.objects.order_by("-created_at", "-pk"),
-            to_attr="all_deliveries",
+            queryset=newest[: webhooks.RECENT_DELIVERIES],
+            to_attr="recent",
         )
     )
-
-
-def _with_recent(targets):
-    targets = list(targets)
-    for target in targets:
-        target.recent = target.all_deliveries[: webhooks.RECENT_DELIVERIES]
-    return targets
 
 
 # ---- webhook endpoints (team owners) ---------------------------------------
 
 
 def _endpoints_page(request, team, form=None, status=200):
-    endpoints = _with_recent(
-        _recent(WebhookEndpoint.objects.filter(team=team)).select_related("created_by")
-    )
+    endpoints = _with_recent(WebhookEndpoint.objects.filter(team=team))
     return render(
         request,
         "teams/webhooks.html",
@@ -155,7 +149,7 @@ def _resend(request, delivery):
 
 
 def _chat_page(request, campaign, form=None, status=200):
-    hooks = _with_recent(_recent(campaign.chat_hooks.all()))
+    hooks = _with_recent(campaign.chat_hooks.all())
     return render(
         request,
         "campaigns/chat_hooks.html",
