@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.send_listening_emails",
         "schedule": crontab(minute=5),
     },
+    "send-due-hook-deliveries": {
+        "task": "campaigns.tasks.send_due_hook_deliveries",
+        "schedule": crontab(minute="*"),
+    },
     "forget-unfinished-signups": {
         "task": "campaigns.tasks.forget_unfinished_signups",
         "schedule": crontab(minute=30, hour=3),
@@ -287,6 +291,16 @@ REPORT_LINK_DAYS = env.int("REPORT_LINK_DAYS", default=30)
 # Retries after a mail server error wait base * 2**n seconds (capped at an hour).
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=30)
 EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)
+# Webhooks and chat notifications: a failed delivery is tried again after
+# base * 2**(attempts - 1) seconds, capped; a target failing without a single
+# success for this many hours is turned off and the team's owners emailed.
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
+WEBHOOK_MAX_BACKOFF_SECONDS = env.int("WEBHOOK_MAX_BACKOFF_SECONDS", default=3600)
+WEBHOOK_DISABLE_AFTER_HOURS = env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=72)
+# Retries Celery schedules itself; later ones come from the beat sweep.
+WEBHOOK_TASK_RETRIES = env.int("WEBHOOK_TASK_RETRIES", default=5)
+# How long a rotated-out secret still signs, so receivers can switch over.
+WEBHOOK_PREVIOUS_SECRET_HOURS = env.int("WEBHOOK_PREVIOUS_SECRET_HOURS", default=24)
 
 if REDIS_CACHE_URL:
     CACHES = {

@@ -284,3 +284,30 @@ class ListeningSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["ended_by_recipient"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
     raw_id_fields = ["stakeholder", "recorded_by"]
+
+
+@admin.register(models.WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "team", "created_at", "failing_since", "disabled_at"]
+    search_fields = ["url", "team__name"]
+    raw_id_fields = ["team", "created_by"]
+    # The signing secrets stay on the owners' page.
+    exclude = ["secret", "previous_secret"]
+
+
+@admin.register(models.ChatHook)
+class ChatHookAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "service", "created_at", "failing_since", "disabled_at"]
+    list_filter = ["service"]
+    search_fields = ["campaign__name"]
+    raw_id_fields = ["campaign", "created_by"]
+    # The address is the key to the channel.
+    exclude = ["url"]
+
+
+@admin.register(models.HookDelivery)
+class HookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "event", "status", "attempts", "last_status_code"]
+    list_filter = ["status", "event"]
+    search_fields = ["event_id"]
+    raw_id_fields = ["endpoint", "chat_hook"]

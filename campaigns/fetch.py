@@ -1,7 +1,7 @@
-"""Fetching a URL that a person typed, without letting it reach what it must
-not: only http and https, only public addresses (unless a setting allows
-private ones), redirects followed by hand and checked again, a size limit
-and a time limit.
+"""Fetching a URL that a person typed (or posting to one), without letting
+it reach what it must not: only http and https, only public addresses
+(unless a setting allows private ones), redirects followed by hand and
+checked again, a size limit and a time limit.
 
 The address is resolved once and the connection made to that very address,
 so a name that resolves to a public address when checked and a private one
@@ -82,7 +82,32 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _one(url, headers, timeout, max_bytes, deadline):
+def check_address(url):
+    """What can be said of an address without resolving it: http(s), a host,
+    no credentials, a port that exists, and no private address written as
+    digits. Raises FetchError. Names are resolved (and checked) when used."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError("Only http and https addresses are allowed.")
+    if not parts.hostname:
+        raise FetchError("That address has no host name.")
+    if parts.username or parts.password:
+        raise FetchError("Addresses with a user name or password are not allowed.")
+    try:
+        parts.port  # noqa: B018 - raises for an impossible port
+    except ValueError as error:
+        raise FetchError("That address has an impossible port.") from error
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if literal is not None and not _allowed(str(literal)):
+        raise FetchError(f"{parts.hostname} is a private or local address.")
+    if parts.hostname.lower() == "localhost" and not _allowed("127.0.0.1"):
+        raise FetchError("localhost is a private or local address.")
+
+
+def _one(url, headers, timeout, max_bytes, deadline, method="GET", body=None):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("Only http and https addresses are fetched.")
@@ -101,7 +126,9 @@ def _one(url, headers, timeout, max_bytes, deadline):
     if parts.query:
         path += "?" + parts.query
     try:
-        connection.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
+        connection.request(
+            method, path, body=body, headers={"User-Agent": USER_AGENT, **headers}
+        )
         answer = connection.getresponse()
         length = answer.getheader("Content-Length")
         if length and length.isdigit() and int(length) > max_bytes:
@@ -152,3 +179,13 @@ def get(url, headers=None, timeout=None, max_bytes=None):
             return response
         url = urljoin(url, location)
     raise FetchError("The address redirects too many times.")
+
+
+def post(url, body, headers, timeout=None, max_bytes=64 * 1024):
+    """POST `body` (bytes) to `url` under the same rules, for webhooks and chat
+    notifications. A redirect is not followed: it is the answer (a POST must
+    not be replayed to wherever a server points). Returns a Response (any
+    status) or raises FetchError."""
+    timeout = timeout or settings.FETCH_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout * 2
+    return _one(url, headers, timeout, max_bytes, deadline, "POST", body)

@@ -821,6 +821,7 @@ class EmailKind(models.TextChoices):
     ASSIGNED = "assigned", "Tactic assigned"
     REPORT = "report", "Progress report"
     LISTENING = "listening", "What is being said"
+    HOOK_DISABLED = "hook_disabled", "Webhook or chat notification turned off"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -1410,3 +1411,176 @@ class ListeningSubscription(models.Model):
     @property
     def is_active(self):
         return self.ended_at is None
+
+
+class HookEvent(models.TextChoices):
+    """What a webhook endpoint or a chat notification can be told about. Each
+    comes from an Activity (campaigns/webhooks.py EVENT_OF)."""
+
+    TACTIC_CREATED = "tactic.created", "A tactic is added"
+    TACTIC_MOVED = "tactic.moved", "A tactic moves to another open column"
+    TACTIC_ASSIGNED = "tactic.assigned", "A tactic is assigned"
+    TACTIC_CLOSED = "tactic.closed", "A tactic is closed (done or didn't work)"
+    TACTIC_OUTCOME = "tactic.outcome", "The outcome of a closed tactic is recorded"
+    STANCE_CHANGED = "stance.changed", "A stakeholder's stance changes"
+    MILESTONE_REACHED = "milestone.reached", "A milestone is reached"
+    REPORT_SENT = "report.sent", "A progress report is sent"
+
+
+class HookTarget(models.Model):
+    """What a webhook endpoint and a chat notification share: where to POST,
+    which events, and the run of failures that turns it off."""
+
+    url = models.URLField("address", max_length=500)
+    events = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by the first failed delivery after a success; cleared by a success.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    # Failing for WEBHOOK_DISABLE_AFTER_HOURS turns it off; an owner turns it
+    # back on.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self):
+        return self.disabled_at is None
+
+    def event_labels(self):
+        return [HookEvent(e).label for e in self.events if e in HookEvent.values]
+
+
+class WebhookEndpoint(HookTarget):
+    """A team's address that receives every chosen event of all its
+    campaigns, signed following the Standard Webhooks specification."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    # "whsec_" and base64 of 32 random bytes. After a rotation the previous
+    # secret also signs until previous_secret_until, so a receiver can switch
+    # over without missing a delivery.
+    secret = models.CharField(max_length=100)
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class ChatService(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+    MATTERMOST = "mattermost", "Mattermost"
+
+
+class ChatHook(HookTarget):
+    """A campaign's incoming-webhook address of a chat service: short
+    messages in that service's own format (campaigns/chat.py)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="chat_hooks"
+    )
+    service = models.CharField(max_length=12, choices=ChatService)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service__in=ChatService.values),
+                name="chat_hook_service_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_service_display()} for {self.campaign}"
+
+
+class HookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Delivered"
+    FAILED = "failed", "Failed (will retry)"
+    UNKNOWN = "unknown", "Unknown (interrupted while sending)"
+    GAVE_UP = "gave_up", "Not delivered (turned off)"
+
+
+class HookDelivery(models.Model):
+    """One event for one webhook endpoint or one chat hook, claimed before
+    each attempt (campaigns/webhooks.py), so a retry or a second worker never
+    sends it twice. The event id is the Standard Webhooks message id: a
+    resend keeps it, so the receiver can tell a resend from a new event."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    chat_hook = models.ForeignKey(
+        ChatHook,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    event_id = models.CharField(max_length=40)
+    event = models.CharField(max_length=20, choices=HookEvent)
+    # The JSON body as sent: for an endpoint the event, for a chat hook the
+    # service's message.
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=HookDeliveryStatus, default=HookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "hook deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"],
+                condition=Q(endpoint__isnull=False),
+                name="hook_delivery_once_per_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["chat_hook", "event_id"],
+                condition=Q(chat_hook__isnull=False),
+                name="hook_delivery_once_per_chat_hook",
+            ),
+            models.CheckConstraint(
+                condition=Q(endpoint__isnull=False, chat_hook__isnull=True)
+                | Q(endpoint__isnull=True, chat_hook__isnull=False),
+                name="hook_delivery_has_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=HookDeliveryStatus.values),
+                name="hook_delivery_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} {self.event_id}: {self.status}"
+
+    @property
+    def target(self):
+        return self.endpoint if self.endpoint_id else self.chat_hook

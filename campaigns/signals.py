@@ -12,8 +12,9 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from . import webhooks
 from .backends import forget_user
-from .models import Campaign, Membership, Stakeholder, Tactic, User
+from .models import Activity, Campaign, Membership, Stakeholder, Tactic, User
 
 # Saving only these fields changes nothing a card shows.
 _INVISIBLE_USER_FIELDS = frozenset({"last_login", "password"})
@@ -73,3 +74,14 @@ def user_saved(sender, instance, raw=False, **kwargs):
     # Every save: a new password or a deactivation must end sessions at once.
     if not raw:
         forget_user(instance.pk)
+
+
+# ---- webhooks and chat notifications (campaigns/webhooks.py) ---------------
+
+
+@receiver(post_save, sender=Activity)
+def activity_recorded(sender, instance, created, raw=False, **kwargs):
+    # Every path records an Activity (board, forms, CSV import), so every
+    # path fires the team's webhooks; the work waits for the commit.
+    if created and not raw:
+        webhooks.activity_recorded(instance)

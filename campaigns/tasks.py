@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the plain functions in digests.py,
-reminders.py, people.py, listening.py, listening_mail.py, report_mail.py and
-report_pdf.py, adding retries with exponential backoff on mail server errors
-and time limits on rendering PDFs.
+reminders.py, people.py, listening.py, listening_mail.py, report_mail.py,
+report_pdf.py and webhooks.py, adding retries with exponential backoff on
+mail server (and webhook) errors and time limits on rendering PDFs.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
@@ -27,6 +27,7 @@ from . import (
     reminders,
     report_mail,
     report_pdf,
+    webhooks,
 )
 
 log = logging.getLogger(__name__)
@@ -133,3 +134,19 @@ def send_listening_emails(self, now=None):
         return listening_mail.send_due(now)
     except mail.SEND_ERRORS as error:
         raise _retry(self, error, args=(now.isoformat(),)) from error
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_hook_delivery(self, delivery_pk):
+    """POST one webhook or chat delivery; after a failure, retry with the
+    backoff webhooks.py chose (the claim keeps a retry from sending twice)."""
+    wait = webhooks.attempt(delivery_pk)
+    if wait is not None and self.request.retries < settings.WEBHOOK_TASK_RETRIES:
+        raise self.retry(countdown=wait, max_retries=settings.WEBHOOK_TASK_RETRIES)
+    return wait is None
+
+
+@shared_task(**TASK_OPTIONS)
+def send_due_hook_deliveries():
+    """Run by beat every minute: queue the deliveries due again."""
+    return webhooks.send_due()

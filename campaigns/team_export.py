@@ -14,6 +14,7 @@ from django.db.models import F
 from .models import (
     Activity,
     Campaign,
+    ChatHook,
     Evidence,
     Feed,
     Influence,
@@ -30,6 +31,7 @@ from .models import (
     Tactic,
     TacticComment,
     TacticTemplate,
+    WebhookEndpoint,
 )
 
 FORMAT_VERSION = 1
@@ -169,6 +171,25 @@ def export_team(team):
             "label",
             "title",
             "created_at",
+        ),
+        # Never the secrets: an endpoint's signing secret, a chat hook's
+        # address (anyone who has it can post to the channel).
+        "webhook_endpoints": _rows(
+            WebhookEndpoint.objects.filter(team=team),
+            "id",
+            "url",
+            "events",
+            "created_at",
+            "disabled_at",
+        ),
+        "chat_hooks": _rows(
+            ChatHook.objects.filter(campaign__team=team),
+            "id",
+            "campaign_id",
+            "service",
+            "events",
+            "created_at",
+            "disabled_at",
         ),
         "listening_subscriptions": _rows(
             ListeningSubscription.objects.filter(stakeholder__campaign__team=team),

@@ -15,6 +15,7 @@ from .views import (
     calendar,
     campaigns,
     health,
+    hooks,
     influencers,
     insights,
     listening,
@@ -81,6 +82,18 @@ playbook_urls = [
     ),
 ]
 
+webhook_urls = [
+    path("", hooks.team_webhooks, name="team_webhooks"),
+    path("<id:endpoint_pk>/rotate/", hooks.webhook_rotate, name="webhook_rotate"),
+    path("<id:endpoint_pk>/enable/", hooks.webhook_enable, name="webhook_enable"),
+    path("<id:endpoint_pk>/remove/", hooks.webhook_remove, name="webhook_remove"),
+    path(
+        "deliveries/<id:delivery_pk>/resend/",
+        hooks.webhook_resend,
+        name="webhook_resend",
+    ),
+]
+
 team_urls = [
     path("", teams.team_detail, name="team_detail"),
     path("switch/", teams.team_switch, name="team_switch"),
@@ -107,6 +120,7 @@ team_urls = [
     # The team's, not one campaign's: its own templates, and starting a
     # campaign from them or adding them to any of its boards.
     path("playbook/", include(playbook_urls)),
+    path("webhooks/", include(webhook_urls)),
 ]
 
 # ---- campaigns/<id:campaign_pk>/ -------------------------------------------
@@ -320,6 +334,18 @@ transfer_urls = [
     ),
 ]
 
+chat_urls = [
+    path("", hooks.chat_hooks, name="chat_hooks"),
+    path(
+        "deliveries/<id:chat_delivery_pk>/resend/",
+        hooks.chat_resend,
+        name="chat_resend",
+    ),
+    path("<id:chat_hook_pk>/enable/", hooks.chat_hook_enable, name="chat_hook_enable"),
+    # Last: the access matrix's POSTs run in this order, and this one deletes.
+    path("<id:chat_hook_pk>/remove/", hooks.chat_hook_remove, name="chat_hook_remove"),
+]
+
 campaign_urls = [
     path("", campaigns.campaign_detail, name="campaign_detail"),
     path("edit/", campaigns.campaign_edit, name="campaign_edit"),
@@ -333,6 +359,7 @@ campaign_urls = [
     path("reports/", include(report_urls)),
     path("", include(transfer_urls)),
     path("listening/", include(listening_urls)),
+    path("chat/", include(chat_urls)),
     # The lead's calendar of the whole campaign; the button is on its edit page.
     path("calendar/", calendar.reset_campaign, name="campaign_calendar"),
 ]

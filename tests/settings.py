@@ -21,3 +21,5 @@ EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=1) 
 # The tests serve feeds from loopback; everything else private stays refused.
 FETCH_ALLOWED_NETWORKS = ["127.0.0.0/8"]
 FETCH_TIMEOUT_SECONDS = 2
+# Webhook retries a test can watch: 1, 2, 4... seconds.
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=1)  # noqa: F405

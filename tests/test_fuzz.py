@@ -634,6 +634,76 @@ def test_listening_forms(fuzz, data):
         assert response.status_code in (400, 404, 301, 302), response.status_code
 
 
+@FUZZ
+@given(data=st.data())
+def test_webhook_and_chat_forms(fuzz, data):
+    """Odd addresses, events and services, other teams' endpoints, chat hooks
+    and deliveries: never a server error, nothing but http(s) kept, nothing
+    of theirs touched."""
+    from campaigns.models import ChatHook, HookDelivery, HookEvent, WebhookEndpoint
+
+    team, campaign = fuzz.mine["team"], fuzz.mine["campaign"]
+    theirs = fuzz.theirs
+    htmx = data.draw(st.booleans())
+    urls = st.sampled_from(
+        [
+            "file:///etc/passwd",
+            "http://10.0.0.1/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest",
+            "ftp://hooks.example.org/",
+            "https://user:pw@hooks.example.org/",
+            "https://hooks.example.org:99999/",
+            "https://" + "a" * 600,
+            "https://hooks.example.org/in",
+        ]
+    )
+    events = st.lists(
+        st.sampled_from([*HookEvent.values, "tactic.deleted", "", "\x00"]),
+        max_size=4,
+    )
+    fuzz.post(
+        reverse("team_webhooks", args=[team.pk]),
+        {"url": data.draw(field(urls)), "events": data.draw(events)},
+        htmx,
+    )
+    fuzz.post(
+        reverse("chat_hooks", args=[campaign.pk]),
+        {
+            "service": data.draw(field(st.sampled_from(["slack", "teams", "irc"]))),
+            "url": data.draw(field(urls)),
+            "events": data.draw(events),
+        },
+        htmx,
+    )
+    endpoint = data.draw(child_id(fuzz, "endpoint"))
+    delivery = data.draw(child_id(fuzz, "delivery"))
+    name = data.draw(
+        st.sampled_from(["webhook_rotate", "webhook_enable", "webhook_remove"])
+    )
+    fuzz.post(reverse(name, args=[team.pk, endpoint]), {}, htmx)
+    fuzz.post(reverse("webhook_resend", args=[team.pk, delivery]), {}, htmx)
+    hook = data.draw(child_id(fuzz, "chat_hook"))
+    chat_delivery = data.draw(child_id(fuzz, "chat_delivery"))
+    name = data.draw(st.sampled_from(["chat_hook_enable", "chat_hook_remove"]))
+    fuzz.post(reverse(name, args=[campaign.pk, hook]), {}, htmx)
+    fuzz.post(reverse("chat_resend", args=[campaign.pk, chat_delivery]), {}, htmx)
+
+    for model in (WebhookEndpoint, ChatHook):
+        for url in model.objects.values_list("url", flat=True):
+            assert url.startswith(("http://", "https://")), url
+            assert "10.0.0.1" not in url and "@" not in url, url
+    for target in WebhookEndpoint.objects.all():
+        assert set(target.events) <= set(HookEvent.values) and target.events
+    assert (
+        WebhookEndpoint.objects.get(pk=theirs["endpoint"].pk).secret
+        == theirs["endpoint"].secret
+    )
+    assert ChatHook.objects.filter(pk=theirs["chat_hook"].pk).exists()
+    for key in ("delivery", "chat_delivery"):
+        assert HookDelivery.objects.get(pk=theirs[key].pk).status == "sent"
+
+
 # ---- CSV imports --------------------------------------------------------------
 
 

@@ -11,11 +11,17 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from campaigns.models import (
+    ChatHook,
+    ChatService,
     Feed,
+    HookDelivery,
+    HookDeliveryStatus,
+    HookEvent,
     ListeningSubscription,
     Mention,
     ReportLink,
     Role,
+    WebhookEndpoint,
 )
 from tests import factories as f
 
@@ -56,10 +62,25 @@ OWNER_ONLY = {
     "team_audit",
     "team_export",
     "team_delete",
+    "team_webhooks",
+    "webhook_rotate",
+    "webhook_enable",
+    "webhook_remove",
+    "webhook_resend",
 }
 
-# Owners' pages that are not even readable by members and viewers.
-OWNER_READ = {"team_audit", "team_export", "team_delete"}
+# Owners' pages that are not even readable by members and viewers (the
+# webhooks page shows the signing secrets).
+OWNER_READ = {
+    "team_audit",
+    "team_export",
+    "team_delete",
+    "team_webhooks",
+    "webhook_rotate",
+    "webhook_enable",
+    "webhook_remove",
+    "webhook_resend",
+}
 
 # Writers' forms that viewers cannot even open (403, where other form pages
 # send a viewer back to what they can read): the CSV imports.
@@ -121,6 +142,19 @@ class World:
             campaign=campaign, email=f"decider{campaign.pk}@example.org"
         )
         influencer = f.InfluencerFactory(campaign=campaign)
+        # Loopback port 9 (discard): nothing listens, so a send fails at once.
+        endpoint = WebhookEndpoint.objects.create(
+            team=team,
+            url=f"http://127.0.0.1:9/hooks/{team.pk}",
+            events=[HookEvent.TACTIC_MOVED],
+            secret="whsec_" + "A" * 43 + "=",
+        )
+        chat_hook = ChatHook.objects.create(
+            campaign=campaign,
+            service=ChatService.SLACK,
+            url=f"http://127.0.0.1:9/chat/{campaign.pk}",
+            events=[HookEvent.TACTIC_MOVED],
+        )
         return {
             "team": team,
             "campaign": campaign,
@@ -149,6 +183,23 @@ class World:
                 campaign=campaign,
                 guid="item-1",
                 title="A mention",
+            ),
+            "endpoint": endpoint,
+            "chat_hook": chat_hook,
+            # Sent already, so resending is allowed and queues one attempt.
+            "delivery": HookDelivery.objects.create(
+                endpoint=endpoint,
+                event_id=f"msg_world_{team.pk}",
+                event=HookEvent.TACTIC_MOVED,
+                status=HookDeliveryStatus.SENT,
+                payload={"type": "tactic.moved"},
+            ),
+            "chat_delivery": HookDelivery.objects.create(
+                chat_hook=chat_hook,
+                event_id=f"msg_world_{campaign.pk}",
+                event=HookEvent.TACTIC_MOVED,
+                status=HookDeliveryStatus.SENT,
+                payload={"text": "Moved"},
             ),
             "listener": ListeningSubscription.objects.create(
                 stakeholder=f.StakeholderFactory(

@@ -178,7 +178,12 @@ def campaign_edit(request, campaign_pk):
         status = 200
     if status == 409:
         campaign = form.conflict.current  # the headings as saved, not as typed
-    context = {"nav": "campaigns", "form": form, "campaign": campaign}
+    context = {
+        "nav": "campaigns",
+        "form": form,
+        "campaign": campaign,
+        "chat_hook_count": campaign.chat_hooks.count(),
+    }
     if campaign.lead_id == request.user.pk:
         # The lead's calendar of the whole campaign, made by a button here.
         context["is_lead"] = True
