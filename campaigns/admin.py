@@ -284,3 +284,11 @@ class ListeningSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["ended_by_recipient"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
     raw_id_fields = ["stakeholder", "recorded_by"]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "campaign", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "text"]
+    raw_id_fields = ["user", "campaign", "tactic", "stakeholder", "actor"]

@@ -14,6 +14,8 @@ from campaigns.models import (
     Feed,
     ListeningSubscription,
     Mention,
+    NoticeKind,
+    Notification,
     ReportLink,
     Role,
 )
@@ -45,6 +47,11 @@ PERSONAL = {
     "password_change",
     "team_leave",
     "calendar_reset",
+    # The bell: the person's own notifications, named by a parameter.
+    "notice_list",
+    "notice_open",
+    "notice_read",
+    "notice_read_all",
 }
 
 # Team administration: members and viewers both get 403.
@@ -149,6 +156,14 @@ class World:
                 campaign=campaign,
                 guid="item-1",
                 title="A mention",
+            ),
+            # Under the lead's bell.
+            "notice": Notification.objects.create(
+                user=lead,
+                kind=NoticeKind.MENTION,
+                key=f"comment:world-{campaign.pk}",
+                campaign=campaign,
+                text="A teammate mentioned you",
             ),
             "listener": ListeningSubscription.objects.create(
                 stakeholder=f.StakeholderFactory(

@@ -12,7 +12,7 @@ from .. import calendar_feed
 from ..forms.notifications import NotificationPreferenceForm
 from ..mail import preference_for, read_unsubscribe_token
 from ..models import EmailKind, User
-from ..reminders import PREFERENCE_OF_KIND
+from ..reminders import PREFERENCE_OF_KIND, switched_off
 from .calendar import renewed
 
 TEMPLATE = "notifications/preferences.html"
@@ -53,7 +53,7 @@ def preferences(request):
 def _turn_off(user, kind):
     preference = preference_for(user)
     field = "digest_enabled" if kind == EmailKind.DIGEST else PREFERENCE_OF_KIND[kind]
-    setattr(preference, field, False)
+    setattr(preference, field, switched_off(field))
     if preference._state.adding:
         preference.save()
     else:
