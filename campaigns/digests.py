@@ -316,7 +316,8 @@ def _latest(times, key, when, value=None):
 
 def build_digests(user_ids, now):
     """Digests of the given people at `now`, one per active person (possibly
-    empty), in eight queries however many people there are."""
+    empty), in seven queries however many people there are, eight when someone
+    chose to hear of a kind of notification in the digest."""
     people = _load_people(user_ids, now)  # 1
     if not people.users:
         return []

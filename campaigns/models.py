@@ -820,7 +820,8 @@ class NotificationPreference(models.Model):
         "a decider in my campaigns changes stance",
         max_length=6,
         choices=NoticeDelivery,
-        default=NoticeDelivery.DIGEST,
+        # The digest lists every stance change of the week anyway.
+        default=NoticeDelivery.APP,
     )
     updated_at = models.DateTimeField(auto_now=True)
 

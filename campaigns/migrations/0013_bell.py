@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                     ("email", "Email me at once"),
                     ("digest", "In the weekly digest"),
                 ],
-                default="digest",
+                default="app",
                 max_length=6,
                 verbose_name="a decider in my campaigns changes stance",
             ),

@@ -11,7 +11,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from .. import notices
 from ..access import get_campaign
@@ -71,9 +71,20 @@ def _page_number(request):
         return 1
 
 
+def _post_only(request):
+    """A GET of a URL that only takes posts (a form that failed without
+    JavaScript, opened again) goes to the page with the forms."""
+    if request.method in ("GET", "HEAD"):
+        return redirect("notice_list")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return None
+
+
 @login_required
-@require_POST
 def notice_read(request):
+    if refused := _post_only(request):
+        return refused
     if not request.POST.get("notice"):
         return HttpResponseBadRequest("Say which notification to mark read.")
     notice = _own(request, request.POST["notice"])
@@ -90,8 +101,9 @@ def notice_read(request):
 
 
 @login_required
-@require_POST
 def notice_read_all(request):
+    if refused := _post_only(request):
+        return refused
     notices.mark_read(request.user)
     return redirect(_list_url(_page_number(request)))
 
