@@ -848,8 +848,8 @@ class EmailKind(models.TextChoices):
     OVERDUE = "overdue", "Tactic overdue"
     REPORT_DUE = "report_due", "Progress report due"
     ASSIGNED = "assigned", "Tactic assigned"
-    MENTIONED = "mentioned", "You were mentioned"
-    DECIDER_MOVED = "decider_moved", "A decider changed stance"
+    MENTIONED = "mentioned", "Mentions of you"
+    DECIDER_MOVED = "decider_moved", "Deciders changing stance"
     REPORT = "report", "Progress report"
     LISTENING = "listening", "What is being said"
 
