@@ -367,6 +367,10 @@ def test_the_bell_costs_one_query_however_many_there_are(client, campaign, dana)
         notices.notify([dana], NoticeKind.MENTION, f"k{i}", campaign, "Hello")
     many = count_queries(client, url)
     assert many == none
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    bell = [q for q in ctx.captured_queries if "campaigns_notification" in q["sql"]]
+    assert len(bell) == 1 and "LIMIT 100" in bell[0]["sql"]
     assert 'aria-label="Notifications, 99+ unread"' in client.get(url).text
 
 
