@@ -70,11 +70,13 @@ def unsubscribe(request, token):
         user = User.objects.get(pk=user_pk)
     except (signing.BadSignature, User.DoesNotExist):
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
-    what = (
-        "the weekly digest"
-        if kind == EmailKind.DIGEST
-        else f"reminders ({kind.label.lower()})"
-    )
+    if kind == EmailKind.DIGEST:
+        what = "the weekly digest"
+    elif PREFERENCE_OF_KIND[kind].endswith("_delivery"):
+        # These stay under the bell in the app (campaigns/notices.py).
+        what = f"emails for “{kind.label}” (the bell in the app still shows them)"
+    else:
+        what = f"reminders ({kind.label.lower()})"
     context = {"email": user.email, "what": what, "token": token}
     if request.method == "POST":
         _turn_off(user, kind)
