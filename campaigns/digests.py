@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import mail
+from . import mail, notices
 from .models import (
     Activity,
     Campaign,
@@ -321,11 +321,11 @@ def build_digests(user_ids, now):
     people = _load_people(user_ids, now)  # 1
     if not people.users:
         return []
-    notices = _load_notices(people)  # 2
+    notice_lines = _load_notices(people)  # 2
     campaigns = _load_campaigns(people.ids)  # 3
     if not campaigns.by_pk:
         return [
-            _digest(user, now, people.since_of[user.pk], notices)
+            _digest(user, now, people.since_of[user.pk], notice_lines)
             for user in people.users
         ]
     campaign_ids = list(campaigns.by_pk)
@@ -335,7 +335,7 @@ def build_digests(user_ids, now):
     _load_stance_changes(campaign_ids, people.earliest, news)  # 6
     _load_milestones(campaign_ids, people.earliest, now, activity, news)  # 7
     _load_mentions(campaign_ids, people.earliest, news)  # 8
-    return _assemble(people, campaigns, now, news, mine, notices)
+    return _assemble(people, campaigns, now, news, mine, notice_lines)
 
 
 def _load_people(user_ids, now):
@@ -357,22 +357,13 @@ def _load_people(user_ids, now):
     return _People(users, since_of)
 
 
-# The field of NotificationPreference with each kind's choice (notices.py).
-NOTICE_PREFERENCE = {
-    "mention": "mention_delivery",
-    "assigned": "assigned_delivery",
-    "due_soon": "due_soon_delivery",
-    "decider_moved": "stance_delivery",
-}
-
-
 def _load_notices(people):
     """Each person's unread notifications of their digest period, of the
     kinds they chose to hear of in the digest, as lines; one query."""
     wanted = defaultdict(set)  # person -> kinds
     for user in people.users:
         preference = mail.preference_for(user)
-        for kind, name in NOTICE_PREFERENCE.items():
+        for kind, name in notices.PREFERENCE_OF_KIND.items():
             if getattr(preference, name) == NoticeDelivery.DIGEST:
                 wanted[user.pk].add(kind)
     if not wanted:
@@ -723,7 +714,7 @@ def _load_mentions(campaign_ids, earliest, news):
             )
 
 
-def _assemble(people, campaigns, now, news, mine, notices):
+def _assemble(people, campaigns, now, news, mine, notice_lines):
     """Each person's digest from the shared pieces, in Python."""
     # Links are the same for everyone in a campaign.
     links = {
@@ -732,7 +723,7 @@ def _assemble(people, campaigns, now, news, mine, notices):
     empty = _CampaignNews()
     digests = []
     for user in people.users:
-        digest = _digest(user, now, people.since_of[user.pk], notices)
+        digest = _digest(user, now, people.since_of[user.pk], notice_lines)
         for campaign_pk in campaigns.of_person.get(user.pk, ()):
             viewer = (user.pk, campaign_pk) in campaigns.viewing
             campaign_news = news.get(campaign_pk, empty)
@@ -754,7 +745,7 @@ def _assemble(people, campaigns, now, news, mine, notices):
     return digests
 
 
-def _digest(user, now, since, notices):
+def _digest(user, now, since, notice_lines):
     preference = mail.preference_for(user)
     local = now.astimezone(zone(preference.time_zone))
     return Digest(
@@ -763,7 +754,7 @@ def _digest(user, now, since, notices):
         since=since,
         local_today=local.date(),
         quiet_week_emails=preference.quiet_week_emails,
-        notices=notices.get(user.pk, []),
+        notices=notice_lines.get(user.pk, []),
     )
 
 
