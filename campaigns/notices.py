@@ -140,10 +140,13 @@ def mentioned(text, team_id, author=None):
 # ---- making them --------------------------------------------------------------
 
 
-def notify(users, kind, key, campaign, text, *, actor=None, tactic=None, **refs):
+def notify(
+    users, kind, key, campaign, text, *, actor=None, tactic=None, emails=True, **refs
+):
     """One notification per person for this event; returns those made now
     (none for people who had it already). Emails at once are queued for
-    after the commit, for the kinds sent from here."""
+    after the commit, for the kinds sent from here (unless `emails` is
+    false: the demo's made-up history emails nobody)."""
     made = []
     for user in users:
         try:
@@ -161,12 +164,16 @@ def notify(users, kind, key, campaign, text, *, actor=None, tactic=None, **refs)
         except IntegrityError:
             continue  # this event reached them already
         made.append(notice)
-        if kind in EMAIL_KIND_OF and delivery(user, kind) == NoticeDelivery.EMAIL:
+        if (
+            emails
+            and kind in EMAIL_KIND_OF
+            and delivery(user, kind) == NoticeDelivery.EMAIL
+        ):
             _queue_email(notice)
     return made
 
 
-def comment_mentions(comment, tactic, author):
+def comment_mentions(comment, tactic, author, emails=True):
     users = mentioned(comment.body, tactic.campaign.team_id, author)
     return notify(
         users,
@@ -176,6 +183,7 @@ def comment_mentions(comment, tactic, author):
         f"{author} mentioned you on “{tactic.title}”: {comment.body}",
         actor=author,
         tactic=tactic,
+        emails=emails,
     )
 
 
