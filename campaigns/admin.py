@@ -311,3 +311,11 @@ class HookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "event"]
     search_fields = ["event_id"]
     raw_id_fields = ["endpoint", "chat_hook"]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "campaign", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "text"]
+    raw_id_fields = ["user", "campaign", "tactic", "stakeholder", "actor"]

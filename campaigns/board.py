@@ -384,7 +384,7 @@ def save_card(form, actor):
 
 
 def _write_card(form, actor):
-    from . import reminders
+    from . import notices
 
     changed = set(form.changed_data)
     old_due = form.initial.get("due_on")
@@ -415,8 +415,7 @@ def _write_card(form, actor):
                 "version": version,
             },
         )
-        if assignee and assignee.pk != actor.pk:
-            reminders.queue_assignment_email(tactic, assigned_by=actor)
+        notices.assigned(tactic, actor)  # and the email, as they chose
     if "due_on" in changed:
         Activity.record(
             campaign,
@@ -439,6 +438,7 @@ def _write_card(form, actor):
             tactic=tactic,
             data={"status": tactic.status, "version": version},
         )
+        notices.outcome_mentions(tactic, form.initial.get("outcome"), actor)
     rest = changed - {"assignee", "due_on", "outcome"}
     if rest:
         Activity.record(

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import mail
+from . import mail, notices
 from .models import (
     Activity,
     Campaign,
@@ -29,6 +29,8 @@ from .models import (
     Mention,
     MentionStatus,
     Milestone,
+    NoticeDelivery,
+    Notification,
     NotificationPreference,
     Role,
     Stance,
@@ -214,10 +216,12 @@ class Digest:
     local_today: datetime.date
     quiet_week_emails: bool
     campaigns: list = field(default_factory=list)
+    # Unread notifications the person chose to hear of here (notices.py).
+    notices: list = field(default_factory=list)
 
     @property
     def is_empty(self):
-        return not self.campaigns
+        return not (self.campaigns or self.notices)
 
     @property
     def since_label(self):
@@ -312,21 +316,26 @@ def _latest(times, key, when, value=None):
 
 def build_digests(user_ids, now):
     """Digests of the given people at `now`, one per active person (possibly
-    empty), in seven queries however many people there are."""
+    empty), in seven queries however many people there are, eight when someone
+    chose to hear of a kind of notification in the digest."""
     people = _load_people(user_ids, now)  # 1
     if not people.users:
         return []
-    campaigns = _load_campaigns(people.ids)  # 2
+    notice_lines = _load_notices(people)  # 2
+    campaigns = _load_campaigns(people.ids)  # 3
     if not campaigns.by_pk:
-        return [_digest(user, now, people.since_of[user.pk]) for user in people.users]
+        return [
+            _digest(user, now, people.since_of[user.pk], notice_lines)
+            for user in people.users
+        ]
     campaign_ids = list(campaigns.by_pk)
     news = defaultdict(_CampaignNews)
-    activity = _load_activity(campaign_ids, people.earliest)  # 3
-    mine = _load_tactics(campaign_ids, people, now, activity, news)  # 4
-    _load_stance_changes(campaign_ids, people.earliest, news)  # 5
-    _load_milestones(campaign_ids, people.earliest, now, activity, news)  # 6
-    _load_mentions(campaign_ids, people.earliest, news)  # 7
-    return _assemble(people, campaigns, now, news, mine)
+    activity = _load_activity(campaign_ids, people.earliest)  # 4
+    mine = _load_tactics(campaign_ids, people, now, activity, news)  # 5
+    _load_stance_changes(campaign_ids, people.earliest, news)  # 6
+    _load_milestones(campaign_ids, people.earliest, now, activity, news)  # 7
+    _load_mentions(campaign_ids, people.earliest, news)  # 8
+    return _assemble(people, campaigns, now, news, mine, notice_lines)
 
 
 def _load_people(user_ids, now):
@@ -346,6 +355,51 @@ def _load_people(user_ids, now):
         fresh = last and now - MAX_LOOKBACK <= last < now
         since_of[user.pk] = last if fresh else now - DEFAULT_LOOKBACK
     return _People(users, since_of)
+
+
+def _load_notices(people):
+    """Each person's unread notifications of their digest period, of the
+    kinds they chose to hear of in the digest, as lines; one query."""
+    wanted = defaultdict(set)  # person -> kinds
+    for user in people.users:
+        preference = mail.preference_for(user)
+        for kind, name in notices.PREFERENCE_OF_KIND.items():
+            if getattr(preference, name) == NoticeDelivery.DIGEST:
+                wanted[user.pk].add(kind)
+    if not wanted:
+        return {}
+    result = defaultdict(list)
+    open_url = _url("notice_open")
+    for notice in (
+        Notification.objects.filter(
+            user_id__in=list(wanted),
+            read_at__isnull=True,
+            created_at__gte=people.earliest,
+            campaign__team__memberships__user_id=F("user_id"),
+        )
+        .select_related("campaign")
+        .only("user_id", "kind", "text", "created_at", "campaign__name")
+        .order_by("created_at", "pk")
+    ):
+        mine = result[notice.user_id]
+        if (
+            notice.kind in wanted[notice.user_id]
+            and notice.created_at >= people.since_of[notice.user_id]
+            and len(mine) < NOTICES_SHOWN
+        ):
+            mine.append(
+                Line(
+                    notice.text,
+                    f"{open_url}?n={notice.pk}",
+                    note=f"{notice.get_kind_display()}, {notice.campaign.name}",
+                    when=notice.created_at,
+                )
+            )
+    return result
+
+
+# A digest lists this many notifications at most; the bell has them all.
+NOTICES_SHOWN = 20
 
 
 def _load_campaigns(ids):
@@ -660,7 +714,7 @@ def _load_mentions(campaign_ids, earliest, news):
             )
 
 
-def _assemble(people, campaigns, now, news, mine):
+def _assemble(people, campaigns, now, news, mine, notice_lines):
     """Each person's digest from the shared pieces, in Python."""
     # Links are the same for everyone in a campaign.
     links = {
@@ -669,7 +723,7 @@ def _assemble(people, campaigns, now, news, mine):
     empty = _CampaignNews()
     digests = []
     for user in people.users:
-        digest = _digest(user, now, people.since_of[user.pk])
+        digest = _digest(user, now, people.since_of[user.pk], notice_lines)
         for campaign_pk in campaigns.of_person.get(user.pk, ()):
             viewer = (user.pk, campaign_pk) in campaigns.viewing
             campaign_news = news.get(campaign_pk, empty)
@@ -691,7 +745,7 @@ def _assemble(people, campaigns, now, news, mine):
     return digests
 
 
-def _digest(user, now, since):
+def _digest(user, now, since, notice_lines):
     preference = mail.preference_for(user)
     local = now.astimezone(zone(preference.time_zone))
     return Digest(
@@ -700,6 +754,7 @@ def _digest(user, now, since):
         since=since,
         local_today=local.date(),
         quiet_week_emails=preference.quiet_week_emails,
+        notices=notice_lines.get(user.pk, []),
     )
 
 
@@ -774,6 +829,8 @@ def subject_of(digest):
             phrase = f"{name[:keep].rstrip()}… is now {rest}"
         parts.append(phrase)
     extras = []
+    if digest.notices:
+        extras.append(_plural(len(digest.notices), "notification") + " for you")
     if counts["reports"]:
         extras.append("progress report due")
     if counts["in_progress"]:

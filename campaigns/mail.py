@@ -37,6 +37,8 @@ SETTINGS_KINDS = {
     EmailKind.OVERDUE,
     EmailKind.REPORT_DUE,
     EmailKind.ASSIGNED,
+    EmailKind.MENTIONED,
+    EmailKind.DECIDER_MOVED,
 }
 
 

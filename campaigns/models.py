@@ -760,6 +760,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class NoticeDelivery(models.TextChoices):
+    """How a person hears of a notification beyond the bell in the header."""
+
+    APP = "app", "In the app only"
+    EMAIL = "email", "Email me at once"
+    DIGEST = "digest", "In the weekly digest"
+
+
 class NotificationPreference(models.Model):
     """What email a person wants, and when. A user without a row gets the
     defaults: the digest on Monday at 08:00 in the site's time zone, every
@@ -782,17 +790,38 @@ class NotificationPreference(models.Model):
     quiet_week_emails = models.BooleanField(
         "send the digest even in a quiet week", default=False
     )
-    remind_due_soon = models.BooleanField(
-        "a tactic of mine is due tomorrow", default=True
-    )
     remind_overdue = models.BooleanField(
         "a tactic of mine became overdue", default=True
     )
     remind_report_due = models.BooleanField(
         "a progress report is due for a campaign I lead", default=True
     )
-    remind_assigned = models.BooleanField(
-        "someone assigns a tactic to me", default=True
+    # Per kind of notification: in the app only, also by email at once, or
+    # also in the weekly digest (campaigns/notices.py). The bell shows all.
+    due_soon_delivery = models.CharField(
+        "a tactic of mine is due tomorrow",
+        max_length=6,
+        choices=NoticeDelivery,
+        default=NoticeDelivery.EMAIL,
+    )
+    assigned_delivery = models.CharField(
+        "someone assigns a tactic to me",
+        max_length=6,
+        choices=NoticeDelivery,
+        default=NoticeDelivery.EMAIL,
+    )
+    mention_delivery = models.CharField(
+        "someone mentions me",
+        max_length=6,
+        choices=NoticeDelivery,
+        default=NoticeDelivery.EMAIL,
+    )
+    stance_delivery = models.CharField(
+        "a decider in my campaigns changes stance",
+        max_length=6,
+        choices=NoticeDelivery,
+        # The digest lists every stance change of the week anyway.
+        default=NoticeDelivery.APP,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -819,6 +848,8 @@ class EmailKind(models.TextChoices):
     OVERDUE = "overdue", "Tactic overdue"
     REPORT_DUE = "report_due", "Progress report due"
     ASSIGNED = "assigned", "Tactic assigned"
+    MENTIONED = "mentioned", "Mentions of you"
+    DECIDER_MOVED = "decider_moved", "Deciders changing stance"
     REPORT = "report", "Progress report"
     LISTENING = "listening", "What is being said"
     HOOK_DISABLED = "hook_disabled", "Webhook or chat notification turned off"
@@ -1584,3 +1615,79 @@ class HookDelivery(models.Model):
     @property
     def target(self):
         return self.endpoint if self.endpoint_id else self.chat_hook
+
+
+class NoticeKind(models.TextChoices):
+    """What a notification under the bell is about."""
+
+    MENTION = "mention", "Mentioned you"
+    ASSIGNED = "assigned", "Assigned to you"
+    DUE_SOON = "due_soon", "Due tomorrow"
+    DECIDER_MOVED = "decider_moved", "A decider moved"
+
+
+class Notification(models.Model):
+    """One thing a person should know about, under the bell in the header
+    (campaigns/notices.py makes them). `key` names the event, so the same
+    event never makes two for one person, however often it is retried."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=14, choices=NoticeKind)
+    key = models.CharField(max_length=120)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="notices"
+    )
+    tactic = models.ForeignKey(
+        Tactic, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"]),
+            # The bell's unread count reads only this small index.
+            models.Index(
+                fields=["user"],
+                condition=Q(read_at__isnull=True),
+                name="notice_unread",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "key"], name="notice_once_per_event"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=NoticeKind.values), name="notice_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_unread(self):
+        return self.read_at is None
+
+    def target_url(self):
+        if self.tactic_id:
+            return reverse("tactic_detail", args=[self.campaign_id, self.tactic_id])
+        if self.stakeholder_id:
+            return reverse(
+                "stakeholder_detail", args=[self.campaign_id, self.stakeholder_id]
+            )
+        return reverse("campaign_detail", args=[self.campaign_id])

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from advocacy import celery_app
 
-from . import mail
+from . import mail, notices
 from .digests import OPEN, zone
 from .models import (
     Campaign,
@@ -24,6 +24,7 @@ from .models import (
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
+    NoticeDelivery,
     Tactic,
     User,
 )
@@ -36,16 +37,26 @@ OVERDUE_WINDOW_DAYS = 7
 # Registered in every process: CampaignsConfig.ready() imports tasks.py.
 ASSIGNMENT_TASK = "campaigns.tasks.send_assignment_email"
 
+# Due tomorrow, assigned, mentioned and a decider moving are notifications
+# too (campaigns/notices.py): emailed only when that is the person's choice.
 PREFERENCE_OF_KIND = {
-    EmailKind.DUE_SOON: "remind_due_soon",
+    EmailKind.DUE_SOON: "due_soon_delivery",
     EmailKind.OVERDUE: "remind_overdue",
     EmailKind.REPORT_DUE: "remind_report_due",
-    EmailKind.ASSIGNED: "remind_assigned",
+    EmailKind.ASSIGNED: "assigned_delivery",
+    EmailKind.MENTIONED: "mention_delivery",
+    EmailKind.DECIDER_MOVED: "stance_delivery",
 }
 
 
 def wants(user, kind):
-    return getattr(mail.preference_for(user), PREFERENCE_OF_KIND[kind])
+    choice = getattr(mail.preference_for(user), PREFERENCE_OF_KIND[kind])
+    return choice == NoticeDelivery.EMAIL if isinstance(choice, str) else choice
+
+
+def switched_off(field):
+    """What the unsubscribe link sets a setting to: off, or the bell only."""
+    return NoticeDelivery.APP if field.endswith("_delivery") else False
 
 
 def _local(user, now):
@@ -136,9 +147,12 @@ def _report_email(campaign, due_on):
     )
 
 
-def scan(now):
-    """The reminders due at `now` that have not gone out yet, as Emails."""
+def scan(now, record_notices=False):
+    """The reminders due at `now` that have not gone out yet, as Emails;
+    with `record_notices`, tactics due tomorrow are also put under their
+    assignee's bell (whatever they chose for the email)."""
     candidates = []  # (person, kind, key, tactic or campaign, date)
+    due_tomorrow = []  # (tactic, key)
     today = now.date()
     tactics = (
         Tactic.objects.filter(
@@ -169,9 +183,13 @@ def scan(now):
             kind = EmailKind.OVERDUE
         else:
             continue
+        key = f"tactic:{tactic.pk}:{tactic.due_on.isoformat()}"
+        if kind == EmailKind.DUE_SOON:
+            due_tomorrow.append((tactic, key))
         if wants(user, kind):
-            key = f"tactic:{tactic.pk}:{tactic.due_on.isoformat()}"
             candidates.append((user, kind, key, tactic, local_today))
+    if record_notices and due_tomorrow:
+        notices.due_tomorrow(due_tomorrow)
 
     campaigns = Campaign.objects.filter(
         status=CampaignStatus.ACTIVE, lead__isnull=False, lead__is_active=True
@@ -205,7 +223,7 @@ def scan(now):
             emails.append(_report_email(obj, extra))
         else:
             emails.append(_tactic_email(obj, kind, extra))
-    return emails + _failed_assignment_emails()
+    return emails + _failed_assignment_emails() + notices.failed_emails()
 
 
 def _failed_assignment_emails():
@@ -230,7 +248,7 @@ def _failed_assignment_emails():
 
 def send_due_reminders(now):
     """Claim and send every reminder due at `now`; returns how many went."""
-    return mail.deliver(scan(now))
+    return mail.deliver(scan(now, record_notices=True))
 
 
 # ---- assignments -------------------------------------------------------------

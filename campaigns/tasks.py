@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers around the plain functions in digests.py,
-reminders.py, people.py, listening.py, listening_mail.py, report_mail.py,
-report_pdf.py and webhooks.py, adding retries with exponential backoff on
-mail server (and webhook) errors and time limits on rendering PDFs.
+reminders.py, notices.py, people.py, listening.py, listening_mail.py,
+report_mail.py, report_pdf.py and webhooks.py, adding retries with exponential
+backoff on mail server (and webhook) errors and time limits on rendering PDFs.
 
 Every task is acks_late with reject_on_worker_lost: a task whose worker dies is
 delivered again, and the claims in the database keep that from doubling mail.
@@ -23,6 +23,7 @@ from . import (
     listening,
     listening_mail,
     mail,
+    notices,
     people,
     reminders,
     report_mail,
@@ -86,6 +87,15 @@ def send_assignment_email(self, tactic_pk, assignee_id, assigned_by_id, key):
         return reminders.send_assignment_email(
             tactic_pk, assignee_id, assigned_by_id, key
         )
+    except mail.SEND_ERRORS as error:
+        raise _retry(self, error) from error
+
+
+@shared_task(bind=True, **TASK_OPTIONS)
+def send_notice_email(self, notice_pk):
+    """A notification emailed at once (a mention, a decider's move)."""
+    try:
+        return notices.send_email(notice_pk)
     except mail.SEND_ERRORS as error:
         raise _retry(self, error) from error
 

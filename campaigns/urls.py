@@ -20,6 +20,7 @@ from .views import (
     insights,
     listening,
     milestones,
+    notices,
     notifications,
     objections,
     owner_tools,
@@ -61,6 +62,17 @@ account_urls = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+]
+
+# ---- notifications/ ---------------------------------------------------------
+
+notice_urls = [
+    path("", notices.notice_list, name="notice_list"),
+    # The notification is a parameter (?n=, or a posted field), not a path
+    # segment: every one of them is the person's own.
+    path("open/", notices.notice_open, name="notice_open"),
+    path("read/", notices.notice_read, name="notice_read"),
+    path("read-all/", notices.notice_read_all, name="notice_read_all"),
 ]
 
 # ---- teams/<id:team_pk>/ ---------------------------------------------------
@@ -362,6 +374,8 @@ campaign_urls = [
     path("chat/", include(chat_urls)),
     # The lead's calendar of the whole campaign; the button is on its edit page.
     path("calendar/", calendar.reset_campaign, name="campaign_calendar"),
+    # Who can be @mentioned here, for the comment and outcome boxes.
+    path("writers/", notices.campaign_writers, name="campaign_writers"),
 ]
 
 # ---- the outline ------------------------------------------------------------
@@ -379,6 +393,8 @@ urlpatterns = [
     # Across all the user's campaigns, so under no one campaign.
     path("my-tactics/", board.my_tactics, name="my_tactics"),
     path("search/", search.search_page, name="search"),
+    # The bell in the header: the person's own notifications.
+    path("notifications/", include(notice_urls)),
     path(
         "settings/notifications/",
         notifications.preferences,

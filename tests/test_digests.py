@@ -589,8 +589,10 @@ def valid_post(**changes):
         "digest_weekday": "4",
         "digest_hour": "7",
         "time_zone": "Europe/Berlin",
-        "remind_due_soon": "on",
-        "remind_assigned": "on",
+        "due_soon_delivery": "email",
+        "assigned_delivery": "email",
+        "mention_delivery": "app",
+        "stance_delivery": "digest",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -607,7 +609,8 @@ def test_saving_preferences(client_for, member):
         7,
         "Europe/Berlin",
     )
-    assert saved.remind_due_soon and saved.remind_assigned
+    assert saved.due_soon_delivery == saved.assigned_delivery == "email"
+    assert (saved.mention_delivery, saved.stance_delivery) == ("app", "digest")
     assert not saved.remind_overdue and not saved.remind_report_due
     assert not saved.quiet_week_emails
 
@@ -813,7 +816,7 @@ def test_preferences_page_in_the_browser(page, member, screenshot):
     screenshot(page, "notification-preferences")
     saved = NotificationPreference.objects.get(user=member)
     assert (saved.digest_weekday, saved.time_zone) == (Weekday.FRIDAY, "Europe/Berlin")
-    assert not saved.remind_overdue and saved.remind_due_soon
+    assert not saved.remind_overdue and saved.due_soon_delivery == "email"
 
 
 @pytest.mark.browser

@@ -763,3 +763,51 @@ def test_csv_imports(fuzz, data):
         .exclude(influencer=None)
         .exclude(influencer__in=Influencer.objects.filter(campaign=campaign))
     )
+
+
+@FUZZ
+@given(data=st.data())
+def test_notification_forms(fuzz, data):
+    """Odd and foreign notification ids, marked read or opened, and comments
+    full of @s: never a server error; nobody's notifications but the owner's
+    change, and only the team's writers are ever notified."""
+    from campaigns.models import Membership, Notification
+
+    theirs = fuzz.theirs["notice"]
+    ids = st.sampled_from(
+        [str(fuzz.mine["notice"].pk), str(theirs.pk), "0", str(2**63 + 5)]
+    )
+    htmx = data.draw(st.booleans())
+    fuzz.post(
+        reverse("notice_read"),
+        {"notice": data.draw(field(ids)), "page": data.draw(field())},
+        htmx,
+    )
+    fuzz.post(reverse("notice_read_all"), {"page": data.draw(field())}, htmx)
+    opened = fuzz.client.get(reverse("notice_open"), {"n": data.draw(odd_text | ids)})
+    assert opened.status_code in (302, 404)
+    listed = fuzz.client.get(reverse("notice_list"), {"page": data.draw(odd_text)})
+    assert listed.status_code == 200
+    campaign = fuzz.mine["campaign"]
+    mentions = st.sampled_from(
+        [
+            "@",
+            "@@",
+            "@.",
+            f"@{fuzz.world.outsider.email}",
+            f"@{fuzz.world.viewer.email}",
+        ]
+    )
+    body = data.draw(field(mentions, st.builds("{} @{}".format, odd_text, odd_text)))
+    fuzz.post(
+        reverse("tactic_comment", args=[campaign.pk, fuzz.mine["tactic"].pk]),
+        {"body": body},
+        htmx,
+    )
+    writers = Membership.objects.filter(
+        team=fuzz.mine["team"], role__in=["owner", "member"]
+    ).values("user_id")
+    assert not Notification.objects.filter(campaign=campaign).exclude(user__in=writers)
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    writers_url = reverse("campaign_writers", args=[fuzz.theirs["campaign"].pk])
+    assert fuzz.client.get(writers_url).status_code == 404

@@ -16,6 +16,7 @@ from campaigns.models import (
     DeliveryStatus,
     EmailDelivery,
     EmailKind,
+    NoticeDelivery,
     NotificationPreference,
     TacticStatus,
 )
@@ -167,7 +168,7 @@ def test_each_reminder_kind_can_be_switched_off(team, owner, member):
     campaign = CampaignFactory(team=team, lead=owner, starts_on=TODAY - days(60))
     TacticFactory(campaign=campaign, assignee=member, due_on=TODAY + days(1))
     TacticFactory(campaign=campaign, assignee=member, due_on=TODAY - days(1))
-    prefs(member, remind_due_soon=False)
+    prefs(member, due_soon_delivery=NoticeDelivery.APP)
     prefs(owner, remind_report_due=False)
     assert reminders.send_due_reminders(NOW) == 1
     assert [s.split(":")[0] for _, s in sent()] == ["Overdue"]
@@ -186,7 +187,8 @@ def test_unsubscribe_link_in_a_reminder_switches_off_that_kind(quiet_campaign, m
     )
     assert response.status_code == 200
     preference = NotificationPreference.objects.get(user=member)
-    assert not preference.remind_due_soon
+    # Off as an email; still under the bell.
+    assert preference.due_soon_delivery == NoticeDelivery.APP
     assert preference.remind_overdue and preference.digest_enabled
 
 
@@ -249,7 +251,7 @@ def test_no_assignment_email_to_yourself_or_when_switched_off(
 ):
     mine = TacticFactory(campaign=quiet_campaign, assignee=owner)
     theirs = TacticFactory(campaign=quiet_campaign, assignee=member)
-    prefs(member, remind_assigned=False)
+    prefs(member, assigned_delivery=NoticeDelivery.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
         reminders.queue_assignment_email(mine, assigned_by=owner)
         reminders.queue_assignment_email(theirs, assigned_by=owner)

@@ -199,6 +199,17 @@ def test_demo_prints_a_login_that_works(demo, client):
     )
 
 
+def test_demo_owner_has_a_mention_under_the_bell_and_no_email(demo, client_for):
+    from django.core import mail as django_mail
+
+    owner = models.User.objects.get(email=seed_demo.DEMO_EMAIL)
+    [notice] = models.Notification.objects.filter(user=owner)
+    assert notice.kind == models.NoticeKind.MENTION and "@Alex" in notice.text
+    assert django_mail.outbox == []
+    page = client_for(owner).get(reverse("campaign_list"))
+    assert 'aria-label="Notifications, 1 unread"' in page.text
+
+
 def test_demo_team_has_owner_member_and_viewer(demo):
     _, campaign = demo
     roles = dict(campaign.team.memberships.values_list("user__email", "role"))

@@ -513,3 +513,47 @@ def test_the_weekly_listening_email_goes_once_through_the_worker(probe, workers,
     token = re.search(r"/listening/unsubscribe/([^/]+)/>", message["List-Unsubscribe"])
     assert listening_mail.subscription_of(token.group(1)) == listener
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_mention_is_emailed_once_by_the_worker(probe, workers, smtp):
+    """A comment's @mention, its email task delivered twice (a redelivery):
+    one email, through the claim."""
+    from campaigns import notices
+    from campaigns.models import NoticeKind, Notification, Role, TacticComment
+    from tests.factories import UserFactory
+
+    membership = MembershipFactory(role=Role.OWNER)
+    campaign = CampaignFactory(team=membership.team, lead=membership.user)
+    dana = UserFactory(email="dana.fox@example.org", name="Dana Fox")
+    MembershipFactory(team=membership.team, user=dana)
+    tactic = TacticFactory(campaign=campaign, title="Lunch and learn")
+    comment = TacticComment.objects.create(
+        tactic=tactic, author=membership.user, body="Over to @dana.fox"
+    )
+    assert notices.mentioned(comment.body, campaign.team_id) == [dana]
+    # Made as comment_mentions makes it, without queueing from this process
+    # (which, with no broker of its own, would send it here at once).
+    notice = Notification.objects.create(
+        user=dana,
+        kind=NoticeKind.MENTION,
+        key=f"comment:{comment.pk}",
+        campaign=campaign,
+        tactic=tactic,
+        actor=membership.user,
+        text=f"{membership.user} mentioned you: {comment.body}",
+    )
+    inbox = Inbox()
+    port = free_port()
+    smtp(inbox, port)
+    worker = workers(port)
+    for _ in range(2):
+        probe.send_task("campaigns.tasks.send_notice_email", args=[notice.pk])
+    wait_for(lambda: worker.output().count("succeeded in") >= 2, "both sends", worker)
+    assert inbox.recipients() == Counter([dana.email])
+    [message] = inbox.messages
+    assert "mentioned you" in message["Subject"]
+    assert f"/notifications/open/?n={notice.pk}" in (
+        message.get_body(("plain",)).get_content()
+    )
+    [delivery] = EmailDelivery.objects.filter(kind="mentioned")
+    assert delivery.status == DeliveryStatus.SENT

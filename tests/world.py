@@ -19,6 +19,8 @@ from campaigns.models import (
     HookEvent,
     ListeningSubscription,
     Mention,
+    NoticeKind,
+    Notification,
     ReportLink,
     Role,
     WebhookEndpoint,
@@ -51,6 +53,11 @@ PERSONAL = {
     "password_change",
     "team_leave",
     "calendar_reset",
+    # The bell: the person's own notifications, named by a parameter.
+    "notice_list",
+    "notice_open",
+    "notice_read",
+    "notice_read_all",
 }
 
 # Team administration: members and viewers both get 403.
@@ -200,6 +207,14 @@ class World:
                 event=HookEvent.TACTIC_MOVED,
                 status=HookDeliveryStatus.SENT,
                 payload={"text": "Moved"},
+            ),
+            # Under the lead's bell.
+            "notice": Notification.objects.create(
+                user=lead,
+                kind=NoticeKind.MENTION,
+                key=f"comment:world-{campaign.pk}",
+                campaign=campaign,
+                text="A teammate mentioned you",
             ),
             "listener": ListeningSubscription.objects.create(
                 stakeholder=f.StakeholderFactory(

@@ -22,6 +22,14 @@ from .widgets import LongSelect
 # The "Repeats" choice that reads the rule from its own field.
 CUSTOM = "custom"
 
+# Where a teammate can be @mentioned (campaigns/notices.py); static/js/
+# notices.js offers the team's writers as one types the @.
+MENTION_HELP = (
+    "Write @ and a teammate's handle, the part of their email before the @ "
+    "(e.g. @dana.fox), or a first name no other teammate shares, to notify them."
+)
+MENTIONS = {"data-mentions": ""}
+
 
 class QuickAddForm(forms.Form):
     title = forms.CharField(max_length=200)
@@ -84,7 +92,7 @@ class TacticForm(VersionedForm, forms.ModelForm):
             "targets": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
             "risk": forms.Textarea(attrs={"rows": 2}),
-            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "outcome": forms.Textarea(attrs={"rows": 3, **MENTIONS}),
             "contribution": forms.NumberInput(attrs={"min": 0}),
         }
 
@@ -124,6 +132,9 @@ class TacticForm(VersionedForm, forms.ModelForm):
         if rule and rule not in recurring.PRESETS:
             self.initial["repeat"] = CUSTOM
             self.initial.setdefault("custom_rule", rule)
+        self.fields[
+            "outcome"
+        ].help_text = f"{self.fields['outcome'].help_text} {MENTION_HELP}"
         self.overdue = False
         if not self.is_bound:
             self._hint_if_overdue(self.instance.due_on)
@@ -181,9 +192,9 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
             "outcome": "What happened, and what was learned?",
             "contribution": "How many it added",
         }
-        help_texts = {"outcome": ""}
+        help_texts = {"outcome": MENTION_HELP}
         widgets = {
-            "outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+            "outcome": forms.Textarea(attrs={"rows": 4, "autofocus": True, **MENTIONS}),
             "contribution": forms.NumberInput(attrs={"min": 0}),
         }
 
@@ -206,7 +217,8 @@ class CommentForm(forms.ModelForm):
         model = TacticComment
         fields = ["body"]
         labels = {"body": "Add a comment"}
-        widgets = {"body": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"body": MENTION_HELP}
+        widgets = {"body": forms.Textarea(attrs={"rows": 2, **MENTIONS})}
         error_messages = {"body": {"required": "Write something first."}}
 
     def __init__(self, *args, **kwargs):

@@ -57,6 +57,15 @@ def hour_choices():
     return [(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
+# One choice per kind of notification (NoticeDelivery), in the order shown.
+NOTICE_FIELDS = (
+    "mention_delivery",
+    "assigned_delivery",
+    "due_soon_delivery",
+    "stance_delivery",
+)
+
+
 class NotificationPreferenceForm(forms.ModelForm):
     digest_hour = forms.TypedChoiceField(
         label="Time",
@@ -73,14 +82,14 @@ class NotificationPreferenceForm(forms.ModelForm):
             "digest_hour",
             "time_zone",
             "quiet_week_emails",
-            "remind_due_soon",
             "remind_overdue",
             "remind_report_due",
-            "remind_assigned",
+            *NOTICE_FIELDS,
         ]
         help_texts = {
             "quiet_week_emails": "Otherwise a week with nothing for you sends nothing.",
         }
+        widgets = dict.fromkeys(NOTICE_FIELDS, forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # as the app's other forms
@@ -104,12 +113,7 @@ class NotificationPreferenceForm(forms.ModelForm):
         return [self[name] for name in ("digest_weekday", "digest_hour", "time_zone")]
 
     def reminder_fields(self):
-        return [
-            self[name]
-            for name in (
-                "remind_due_soon",
-                "remind_overdue",
-                "remind_report_due",
-                "remind_assigned",
-            )
-        ]
+        return [self[name] for name in ("remind_overdue", "remind_report_due")]
+
+    def notice_fields(self):
+        return [self[name] for name in NOTICE_FIELDS]

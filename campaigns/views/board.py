@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from .. import board as logic
-from .. import cards, lessons, recurring, versions
+from .. import cards, lessons, notices, recurring, versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.board import (
     BoardFilterForm,
@@ -342,7 +342,10 @@ def board_version(request, campaign_pk):
     if wrong := _wrong_method(request, "GET"):
         return wrong
     version = str(campaign.board_version)
-    etag = f'"board-{campaign.pk}-{version}"'
+    # The bell in the header rides on this poll rather than polling itself
+    # (static/js/notices.js reads the header); the ETag covers both.
+    unread = notices.count_label(notices.unread_count(request.user))
+    etag = f'"board-{campaign.pk}-{version}-{unread}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     elif request.GET.get("v") == version:
@@ -352,6 +355,7 @@ def board_version(request, campaign_pk):
         response = HttpResponse(status=200)
         response["HX-Trigger"] = "board-changed"
     response["ETag"] = etag
+    response["X-Unread-Notices"] = unread
     response["Cache-Control"] = "private, no-cache"
     return response
 
@@ -647,6 +651,7 @@ def tactic_comment(request, campaign_pk, tactic_pk):
             tactic=tactic,
             data={"comment": comment.pk},
         )
+        notices.comment_mentions(comment, tactic, request.user)
         form = None
         if not request.htmx:
             detail = reverse("tactic_detail", args=[campaign.pk, tactic.pk])

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .. import notices
 from ..access import get_campaign, get_in_campaign, require_write
 from ..forms.insights import ContactForm, StanceMoveForm
 from ..insights import attribution, contact, grid, history, reach
@@ -173,7 +174,7 @@ def stance_move(request, campaign_pk, stakeholder_pk):
             from_stance = stakeholder.stance
             to_stance = form.cleaned_data["to_stance"]
             tactic = form.cleaned_data["tactic"]
-            StanceChange.objects.create(
+            change = StanceChange.objects.create(
                 stakeholder=stakeholder,
                 from_stance=from_stance,
                 to_stance=to_stance,
@@ -193,6 +194,7 @@ def stance_move(request, campaign_pk, stakeholder_pk):
                 tactic=tactic,
                 data={"from": from_stance, "to": to_stance},
             )
+            notices.decider_moved(change, campaign, request.user)
     if not form.is_valid():
         return _render_pipeline(request, campaign, bound_form=form, status=400)
     messages.success(

@@ -12,7 +12,7 @@ from .. import calendar_feed
 from ..forms.notifications import NotificationPreferenceForm
 from ..mail import preference_for, read_unsubscribe_token
 from ..models import EmailKind, User
-from ..reminders import PREFERENCE_OF_KIND
+from ..reminders import PREFERENCE_OF_KIND, switched_off
 from .calendar import renewed
 
 TEMPLATE = "notifications/preferences.html"
@@ -53,7 +53,7 @@ def preferences(request):
 def _turn_off(user, kind):
     preference = preference_for(user)
     field = "digest_enabled" if kind == EmailKind.DIGEST else PREFERENCE_OF_KIND[kind]
-    setattr(preference, field, False)
+    setattr(preference, field, switched_off(field))
     if preference._state.adding:
         preference.save()
     else:
@@ -70,11 +70,13 @@ def unsubscribe(request, token):
         user = User.objects.get(pk=user_pk)
     except (signing.BadSignature, User.DoesNotExist):
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
-    what = (
-        "the weekly digest"
-        if kind == EmailKind.DIGEST
-        else f"reminders ({kind.label.lower()})"
-    )
+    if kind == EmailKind.DIGEST:
+        what = "the weekly digest"
+    elif PREFERENCE_OF_KIND[kind].endswith("_delivery"):
+        # These stay under the bell in the app (campaigns/notices.py).
+        what = f"emails for “{kind.label}” (the bell in the app still shows them)"
+    else:
+        what = f"reminders ({kind.label.lower()})"
     context = {"email": user.email, "what": what, "token": token}
     if request.method == "POST":
         _turn_off(user, kind)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
-from .. import versions
+from .. import notices, versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import StakeholderForm
 from ..forms.insights import StakeholderStanceForm
@@ -212,7 +212,7 @@ def stance_change(request, campaign_pk, stakeholder_pk):
         if form.is_valid():
             from_stance, to_stance = stakeholder.stance, form.cleaned_data["to_stance"]
             tactic = form.cleaned_data["tactic"]
-            StanceChange.objects.create(
+            change = StanceChange.objects.create(
                 stakeholder=stakeholder,
                 from_stance=from_stance,
                 to_stance=to_stance,
@@ -232,6 +232,7 @@ def stance_change(request, campaign_pk, stakeholder_pk):
                 tactic=tactic,
                 data={"from": from_stance, "to": to_stance},
             )
+            notices.decider_moved(change, campaign, request.user)
     if form.is_valid():
         messages.success(
             request,

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import reports
+from campaigns import notices, reports
 from campaigns.models import (
     Activity,
     Campaign,
@@ -376,7 +376,12 @@ MILESTONES = [
 
 COMMENTS = [
     (7, 1, "Eleanor said she can do the first Thursday of the month."),
-    (6, 1, "Week two: 61 new followers, 14 sign-ups from the link."),
+    (
+        6,
+        1,
+        "Week two: 61 new followers, 14 sign-ups from the link. "
+        "@Alex, worth a line in the next report?",
+    ),
     (11, 2, "Worth keeping the notes from this; they explain the finance view."),
 ]
 
@@ -768,11 +773,15 @@ class Command(BaseCommand):
                 )
 
         for index, author, body in COMMENTS:
-            TacticComment.objects.create(
+            comment = TacticComment.objects.create(
                 tactic=tactics[index],
                 author=people[author],
                 body=body,
                 created_at=ago(index % 5 + 1),
+            )
+            # The @mention shows under the bell; made-up history emails nobody.
+            notices.comment_mentions(
+                comment, tactics[index], people[author], emails=False
             )
 
         for n, (title, target, current, unit, due_in, reached) in enumerate(MILESTONES):
