@@ -98,6 +98,7 @@ class Migration(migrations.Migration):
                     ("decider_moved", "Deciders changing stance"),
                     ("report", "Progress report"),
                     ("listening", "What is being said"),
+                    ("hook_disabled", "Webhook or chat notification turned off"),
                 ],
                 max_length=20,
             ),
