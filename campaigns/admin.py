@@ -284,3 +284,13 @@ class ListeningSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["ended_by_recipient"]
     search_fields = ["stakeholder__name", "stakeholder__email"]
     raw_id_fields = ["stakeholder", "recorded_by"]
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "revoked_at"]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__email", "prefix"]
+    raw_id_fields = ["user"]
+    # Only a hash, but still nothing to show or edit by hand.
+    exclude = ["key_hash"]
