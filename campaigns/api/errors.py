@@ -8,6 +8,10 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 NOT_FOUND = "Not found: there is no such thing in your teams."
+NO_TOKEN = (
+    "Send your API token as “Authorization: Bearer <token>” (make one on "
+    "your settings page)."
+)
 INVALID = "Some fields are not valid: see `fields`."
 
 
@@ -44,7 +48,9 @@ def form_errors(form):
 
 
 def handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(NO_TOKEN)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)

@@ -471,10 +471,10 @@ class TacticMove(ApiView):
     )
     def post(self, request, campaign_pk, tactic_pk):
         campaign = self.campaign(write=True)
+        # A stale or foreign card is a 404 before the input is judged.
+        get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
         form = _MoveForm(form_data(request.data))
         if not form.is_valid():
-            # A stale or foreign card is a 404 before the input is judged.
-            get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
             raise Invalid(form_errors(form))
         expected = form.cleaned_data["board_version"]
         with transaction.atomic():
@@ -482,7 +482,6 @@ class TacticMove(ApiView):
                 # Under the board's lock: nobody moves a card in between.
                 current = logic.lock_campaign(campaign.pk)
                 if current != expected:
-                    get_in_campaign(campaign, Tactic.objects.only("pk"), tactic_pk)
                     raise Conflict(
                         f"The board changed meanwhile (it is at version {current}, "
                         f"not {expected}); nothing moved. Read it again first.",
