@@ -64,7 +64,7 @@ def _fields(ref, components):
 
 
 def _example(method, path, body_fields):
-    url = "$SITE/api/v1" + path
+    url = "$SITE" + path
     lines = [f"curl -X {method.upper()} \\", '  -H "Authorization: Bearer $TOKEN" \\']
     if body_fields:
         body = {f["name"]: f"<{f['type']}>" for f in body_fields if f["required"]}
@@ -94,7 +94,7 @@ def operations(spec):
                 {
                     "anchor": operation.get("operationId", f"{method}-{path}"),
                     "method": method.upper(),
-                    "path": "/api/v1" + path,
+                    "path": path,
                     "summary": operation.get("summary", ""),
                     "description": operation.get("description", ""),
                     "parameters": [

@@ -48,9 +48,7 @@ def form_errors(form):
 
 
 def handler(exc, context):
-    if isinstance(exc, exceptions.NotAuthenticated):
-        exc = exceptions.NotAuthenticated(NO_TOKEN)
-    elif isinstance(exc, Http404):
+    if isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
@@ -71,6 +69,8 @@ def handler(exc, context):
         body["detail"] = str(exc.detail)
         body["fields"] = exc.fields
         body["current"] = exc.current
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        body["detail"] = NO_TOKEN
     else:
         body["detail"] = str(exc.detail)
     response.data = body

@@ -1,0 +1,468 @@
+"""The JSON API's behaviour: tokens made and revoked on the settings page,
+moves and edits through the board's own logic, what viewers do not see,
+pages and filters, CSRF, rate limits and the docs page."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import board as logic
+from campaigns.api import tokens
+from campaigns.models import (
+    Activity,
+    ApiToken,
+    ProgressReport,
+    ReportStatus,
+    Tactic,
+    TacticStatus,
+    ThrottleWindow,
+)
+from tests import factories as f
+from tests.markup import assert_valid
+from tests.world import World, api_patterns
+
+JSON = "application/json"
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def api(user, **options):
+    _, key = tokens.create(user, "Tests", **options)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def post(client, url, body, method="post"):
+    return getattr(client, method)(url, json.dumps(body), content_type=JSON)
+
+
+def tactics_url(campaign):
+    return reverse("api_tactics", args=[campaign.pk])
+
+
+def move_url(tactic):
+    return reverse("api_tactic_move", args=[tactic.campaign_id, tactic.pk])
+
+
+# ---- tokens on the settings page ---------------------------------------------
+
+
+def test_a_token_is_shown_once_and_stored_hashed(client_for, world):
+    web = client_for(world.member)
+    settings_page = reverse("notification_preferences")
+    response = web.post(
+        reverse("api_token_create"),
+        {"name": "Board export", "lifetime": "30", "read_only": "on"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == settings_page + "#api-tokens"
+    page = web.get(settings_page).text
+    [key] = re.findall(r'id="new-token-key"[^>]*value="(adv_[^"]+)"', page)
+    assert "Copy it now" in page
+    # Never again, and never stored as it is.
+    again = web.get(settings_page).text
+    assert key not in again
+    assert "Board export" in again
+    token = ApiToken.objects.get(user=world.member)
+    assert token.key_hash == tokens.digest(key) and key not in token.key_hash
+    assert key.startswith(token.prefix) and token.prefix in again
+    assert token.read_only
+    days = (token.expires_at - timezone.now()).days
+    assert 29 <= days <= 30
+    # It works, as its person, read only.
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get(reverse("api_teams")).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    response = post(client, tactics_url(world.objects["campaign"]), {"title": "x"})
+    assert response.status_code == 403
+    assert "read-only" in response.json()["detail"]
+
+
+def test_a_token_without_expiry_works_until_revoked(client_for, world):
+    web = client_for(world.owner)
+    web.post(reverse("api_token_create"), {"name": "Sync", "lifetime": "never"})
+    page = web.get(reverse("notification_preferences")).text
+    [key] = re.findall(r'value="(adv_[^"]+)"', page)
+    token = ApiToken.objects.get(user=world.owner)
+    assert token.expires_at is None and not token.read_only
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get(reverse("api_campaigns")).status_code == 200
+    # Someone else cannot revoke it.
+    other = client_for(world.member)
+    assert (
+        other.post(reverse("api_token_revoke"), {"token": token.pk}).status_code == 400
+    )
+    assert client.get(reverse("api_campaigns")).status_code == 200
+    response = web.post(reverse("api_token_revoke"), {"token": token.pk})
+    assert response.status_code == 302
+    assert client.get(reverse("api_campaigns")).status_code == 401
+    page = web.get(reverse("notification_preferences")).text
+    assert "Revoked “Sync”" in page and "You have no tokens." in page
+    assert "Revoked “Sync”" not in web.get(reverse("notification_preferences")).text
+
+
+def test_a_bad_token_form_says_what_is_wrong_and_keeps_what_was_typed(
+    client_for, world
+):
+    web = client_for(world.member)
+    response = web.post(reverse("api_token_create"), {"name": "", "lifetime": "9"})
+    assert response.status_code == 400
+    assert "Say what the token is for." in response.text
+    assert_valid(response.text, "token form errors")
+    response = web.post(
+        reverse("api_token_create"), {"name": "x" * 101, "lifetime": "90"}
+    )
+    assert response.status_code == 400
+    assert 'value="' + "x" * 101 in response.text
+    assert not ApiToken.objects.exists()
+
+
+def test_an_expired_token_is_refused(world):
+    token, key = tokens.create(
+        world.owner, "Old", expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.get(reverse("api_teams"))
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_a_deactivated_persons_token_is_refused(world):
+    client = api(world.member)
+    world.member.is_active = False
+    world.member.save()
+    assert client.get(reverse("api_teams")).status_code == 401
+
+
+# ---- the board through the API -------------------------------------------------
+
+
+def test_a_move_is_the_boards_move(world, client_for):
+    campaign = world.objects["campaign"]
+    first = world.objects["tactic"]
+    second = f.TacticFactory(campaign=campaign, status=TacticStatus.PLANNED)
+    logic.move_tactic(campaign, first.pk, TacticStatus.PLANNED, 1, world.owner)
+    campaign.refresh_from_db()
+    version = campaign.board_version
+    client = api(world.member)
+    response = post(
+        client,
+        move_url(first),
+        {"status": "planned", "position": 1, "board_version": version},
+    )
+    assert response.status_code == 200, response.json()
+    answer = response.json()
+    assert answer["moved"] and answer["tactic"]["status"] == "planned"
+    assert answer["board_version"] == version + 1
+    # Top of Planned, above the card that was there.
+    order = list(
+        Tactic.objects.filter(campaign=campaign, status="planned")
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    assert order == [first.pk, second.pk]
+    activity = Activity.objects.filter(tactic=first).first()
+    assert (
+        activity.verb == Activity.Verb.TACTIC_MOVED and activity.actor == world.member
+    )
+    assert activity.summary == f"Reordered “{first.title}” in Planned"
+    # The board in the browser shows it where the API put it.
+    board = client_for(world.owner).get(reverse("board", args=[campaign.pk])).text
+    planned = board[board.index('id="col-planned"') :]
+    assert planned.index(f'id="tactic-{first.pk}"') < planned.index(
+        f'id="tactic-{second.pk}"'
+    )
+
+
+def test_a_move_over_a_newer_board_is_refused(world):
+    campaign, tactic = world.objects["campaign"], world.objects["tactic"]
+    campaign.refresh_from_db()
+    stale = campaign.board_version
+    logic.create_tactic(campaign, world.owner, "Meanwhile", TacticStatus.BACKLOG)
+    response = post(
+        api(world.member), move_url(tactic), {"status": "done", "board_version": stale}
+    )
+    assert response.status_code == 409
+    assert "changed meanwhile" in response.json()["detail"]
+    assert response.json()["current"]["board_version"] == stale + 1
+    tactic.refresh_from_db()
+    assert tactic.status == TacticStatus.BACKLOG
+
+
+def test_closing_a_repeating_tactic_plans_the_next(world):
+    campaign = world.objects["campaign"]
+    weekly = f.TacticFactory(
+        campaign=campaign,
+        status=TacticStatus.PLANNED,
+        repeat="FREQ=WEEKLY",
+        due_on=timezone.localdate(),
+    )
+    response = post(api(world.member), move_url(weekly), {"status": "done"})
+    assert response.status_code == 200
+    following = response.json()["next_occurrence"]
+    assert Tactic.objects.get(pk=following).status == TacticStatus.PLANNED
+    weekly.refresh_from_db()
+    assert weekly.completed_at is not None
+
+
+def test_a_bad_move_says_which_field(world):
+    response = post(
+        api(world.member), move_url(world.objects["tactic"]), {"status": "later"}
+    )
+    assert response.status_code == 400
+    assert "status" in response.json()["fields"]
+
+
+def test_an_edit_over_a_newer_version_is_a_409_and_an_assignment_emails(
+    world, django_capture_on_commit_callbacks
+):
+    campaign, tactic = world.objects["campaign"], world.objects["tactic"]
+    url = reverse("api_tactic", args=[campaign.pk, tactic.pk])
+    client = api(world.owner)
+    loaded = client.get(url).json()["version"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            client,
+            url,
+            {"assignee": world.member.pk, "version": loaded},
+            method="patch",
+        )
+    assert response.status_code == 200, response.json()
+    assert response.json()["assignee"]["id"] == world.member.pk
+    assert response.json()["version"] == loaded + 1
+    assert [m.to for m in mail.outbox] == [[world.member.email]]
+    assert Activity.objects.filter(
+        tactic=tactic, verb=Activity.Verb.TACTIC_ASSIGNED
+    ).exists()
+    # The same version again: someone saved meanwhile.
+    response = post(
+        client, url, {"title": "Other title", "version": loaded}, method="patch"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert "newer version" in body["detail"]
+    assert body["current"]["version"] == loaded + 1
+    assert "title" in body["fields"]
+    tactic.refresh_from_db()
+    assert tactic.title != "Other title"
+    # Without a version nothing is saved either.
+    response = post(client, url, {"title": "No version"}, method="patch")
+    assert response.status_code == 400
+    assert "version" in response.json()["fields"]
+
+
+def test_a_card_added_through_the_api_is_on_top_of_its_column(world):
+    campaign = world.objects["campaign"]
+    response = post(
+        api(world.member), tactics_url(campaign), {"title": "New", "status": "backlog"}
+    )
+    assert response.status_code == 201
+    top = (
+        Tactic.objects.filter(campaign=campaign, status="backlog")
+        .order_by("position")
+        .first()
+    )
+    assert top.pk == response.json()["id"] and top.created_by == world.member
+    response = post(api(world.member), tactics_url(campaign), {"status": "backlog"})
+    assert response.json()["fields"]["title"] == ["Give the tactic a title."]
+
+
+def test_a_draft_report_through_the_api(world):
+    campaign = world.objects["campaign"]
+    url = reverse("api_reports", args=[campaign.pk])
+    response = post(
+        api(world.member),
+        url,
+        {"period_start": "2026-02-01", "period_end": "2026-01-01"},
+    )
+    assert response.status_code == 400
+    assert "period_end" in response.json()["fields"]
+    response = post(
+        api(world.member),
+        url,
+        {"period_start": "2026-01-01", "period_end": "2026-02-01"},
+    )
+    assert response.status_code == 201
+    report = ProgressReport.objects.get(pk=response.json()["id"])
+    assert report.status == ReportStatus.DRAFT and report.created_by == world.member
+    assert set(response.json()["sections"]) == set(report.sections)
+    assert Activity.objects.filter(verb=Activity.Verb.REPORT_DRAFTED).exists()
+
+
+# ---- what viewers see -----------------------------------------------------------
+
+
+def test_viewers_see_no_quiet_tactics_and_no_drafts(world):
+    campaign = world.objects["campaign"]
+    stakeholder = world.objects["stakeholder"]
+    quiet = f.TacticFactory(campaign=campaign, is_private=True, title="Quiet pilot")
+    logic.move_tactic(campaign, quiet.pk, TacticStatus.PLANNED, 0, world.owner)
+    f.StanceChangeFactory(stakeholder=stakeholder, tactic=quiet)
+    viewer, member = api(world.viewer), api(world.member)
+    listed = viewer.get(tactics_url(campaign)).json()["results"]
+    assert quiet.pk not in {t["id"] for t in listed}
+    assert quiet.pk in {
+        t["id"] for t in member.get(tactics_url(campaign)).json()["results"]
+    }
+    detail = reverse("api_tactic", args=[campaign.pk, quiet.pk])
+    assert viewer.get(detail).status_code == 404
+    assert member.get(detail).status_code == 200
+    activity = reverse("api_activity", args=[campaign.pk])
+    assert quiet.pk not in {a["tactic"] for a in viewer.get(activity).json()["results"]}
+    assert quiet.pk in {a["tactic"] for a in member.get(activity).json()["results"]}
+    history_url = reverse("api_stakeholder", args=[campaign.pk, stakeholder.pk])
+    [change] = viewer.get(history_url).json()["stance_history"]
+    assert change["tactic"] is None
+    [change] = member.get(history_url).json()["stance_history"]
+    assert change["tactic"] == quiet.pk
+    reports = reverse("api_reports", args=[campaign.pk])
+    assert viewer.get(reports).json()["results"] == []
+    assert len(member.get(reports).json()["results"]) == 1
+
+
+# ---- pages and filters ----------------------------------------------------------
+
+
+def test_pages_are_bounded(world):
+    campaign = world.objects["campaign"]
+    Tactic.objects.bulk_create(
+        Tactic(campaign=campaign, title=f"Card {n}", position=n) for n in range(205)
+    )
+    client = api(world.member)
+    page = client.get(tactics_url(campaign), {"page_size": 1000}).json()
+    assert page["count"] == 206 and len(page["results"]) == 200
+    assert page["next"]
+    page = client.get(tactics_url(campaign), {"page_size": 5, "page": 2}).json()
+    assert len(page["results"]) == 5 and page["previous"]
+    response = client.get(tactics_url(campaign), {"page": 999})
+    assert response.status_code == 404 and response.json()["detail"]
+
+
+def test_the_boards_filters(world):
+    campaign = world.objects["campaign"]
+    stakeholder = world.objects["stakeholder"]
+    mine = world.objects["tactic"]  # the owner's
+    late = f.TacticFactory(
+        campaign=campaign,
+        title="Lunch and learn",
+        status=TacticStatus.PLANNED,
+        due_on=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    late.targets.add(stakeholder)
+    client = api(world.owner)
+
+    def ids(**query):
+        response = client.get(tactics_url(campaign), query)
+        assert response.status_code == 200, response.json()
+        return [t["id"] for t in response.json()["results"]]
+
+    assert ids() == [mine.pk, late.pk]  # Backlog, then Planned
+    assert ids(q="lunch") == [late.pk]
+    assert ids(assignee="mine") == [mine.pk]
+    assert ids(assignee=str(world.owner.pk)) == [mine.pk]
+    assert ids(overdue="on") == [late.pk]
+    assert ids(stakeholder=str(stakeholder.pk)) == [late.pk]
+    assert ids(status="planned") == [late.pk]
+    response = client.get(
+        tactics_url(campaign), {"status": "someday", "stakeholder": "nope"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"status", "stakeholder"}
+
+
+def test_activity_by_time_with_a_cursor(world):
+    campaign = world.objects["campaign"]
+    now = timezone.now()
+    for days in range(5):
+        f.ActivityFactory(
+            campaign=campaign,
+            summary=f"{days} days ago",
+            created_at=now - datetime.timedelta(days=days, hours=1),
+        )
+    client = api(world.member)
+    url = reverse("api_activity", args=[campaign.pk])
+    since = (now - datetime.timedelta(days=3)).isoformat()
+    until = (now - datetime.timedelta(days=1)).isoformat()
+    found = client.get(url, {"since": since, "until": until}).json()["results"]
+    assert [a["summary"] for a in found] == ["1 days ago", "2 days ago"]
+    first = client.get(url, {"page_size": 2}).json()
+    assert [a["summary"] for a in first["results"]] == ["0 days ago", "1 days ago"]
+    second = client.get(first["next"]).json()
+    assert [a["summary"] for a in second["results"]] == ["2 days ago", "3 days ago"]
+    response = client.get(url, {"since": "last tuesday", "verb": "shouted"})
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"since", "verb"}
+
+
+# ---- CSRF and rate limits ---------------------------------------------------------
+
+
+def test_csrf_applies_to_the_session_not_to_tokens(world):
+    campaign = world.objects["campaign"]
+    body = {"title": "From the browser", "status": "backlog"}
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.member)
+    response = post(browser, tactics_url(campaign), body)
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    # The session reads without a CSRF token; a write needs one.
+    assert browser.get(tactics_url(campaign)).status_code == 200
+    browser.get(reverse("notification_preferences"))
+    csrf = browser.cookies["csrftoken"].value
+    response = browser.post(
+        tactics_url(campaign),
+        json.dumps(body),
+        content_type=JSON,
+        headers={"X-CSRFToken": csrf},
+    )
+    assert response.status_code == 201
+    _, key = tokens.create(world.member, "Script")
+    script = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert post(script, tactics_url(campaign), body).status_code == 201
+
+
+def test_each_token_has_its_own_rate_limit_kept_in_the_database(world, settings):
+    settings.API_RATE_LIMIT = 3
+    first, second = api(world.member), api(world.member)
+    url = reverse("api_teams")
+    for _ in range(3):
+        assert first.get(url).status_code == 200
+    cache.clear()  # another process: the count is not in this one's memory
+    response = first.get(url)
+    assert response.status_code == 429
+    wait = int(response["Retry-After"])
+    assert 1 <= wait <= settings.API_RATE_WINDOW_SECONDS
+    assert (
+        "Retry" in response.json()["detail"] or "throttled" in response.json()["detail"]
+    )
+    assert ThrottleWindow.objects.exists()
+    assert second.get(url).status_code == 200
+
+
+# ---- the docs --------------------------------------------------------------------
+
+
+def test_the_docs_page_lists_every_endpoint(client, world):
+    response = client.get(reverse("api_docs"))
+    assert response.status_code == 200
+    assert_valid(response.text, "API docs")
+    assert "<script>" not in response.text and "style=" not in response.text
+    for pattern in api_patterns():
+        route = "/" + str(pattern.pattern)
+        for name in pattern.pattern.converters:
+            route = route.replace(f"<id:{name}>", "{" + name + "}")
+        assert f"<code>{route}</code>" in response.text, route
+    schema = client.get(reverse("api_schema"))
+    assert schema["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    spec = schema.json()
+    assert spec["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
