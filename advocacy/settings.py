@@ -344,6 +344,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Ids in URLs (campaigns/converters.py) are positive integers.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},
+    # Choices are listed with their values; no markdown list in descriptions.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {
         "TacticStatusEnum": "campaigns.models.TacticStatus",
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",

@@ -26,15 +26,27 @@ schema = SpectacularAPIView.as_view(
 )
 
 
+def _component(spec, components):
+    """The schema a `$ref` points to (or the spec itself)."""
+    if spec and "$ref" in spec:
+        return components.get(spec["$ref"].rsplit("/", 1)[-1], {})
+    return spec or {}
+
+
 def _type(spec, components):
+    """A schema in a few words: "integer", "list of Tactic", "one of …"."""
     if not spec:
         return ""
     if "$ref" in spec:
+        target = _component(spec, components)
+        if "enum" in target:
+            return _type(target, components)
         return spec["$ref"].rsplit("/", 1)[-1]
     if "allOf" in spec:
         return " & ".join(_type(part, components) for part in spec["allOf"])
     if "oneOf" in spec:
-        return " or ".join(_type(part, components) for part in spec["oneOf"])
+        kinds = [_type(part, components) for part in spec["oneOf"]]
+        return " or ".join(kind for kind in kinds if kind)
     kind = spec.get("type", "")
     if kind == "array":
         return f"list of {_type(spec.get('items', {}), components)}"
@@ -43,6 +55,27 @@ def _type(spec, components):
             str(v) for v in spec["enum"] if v not in ("", None)
         )
     return spec.get("format") or kind
+
+
+def _sample(spec, components):
+    """A value of the schema for the example."""
+    spec = _component(spec, components)
+    if "allOf" in spec:
+        return _sample(spec["allOf"][0], components)
+    if spec.get("enum"):
+        return spec["enum"][0]
+    return {
+        "integer": 1,
+        "boolean": True,
+        "array": [],
+        "date": "2026-01-31",
+    }.get(spec.get("format") or spec.get("type"), "…")
+
+
+def runs(text):
+    """Text with `code` in backticks, as (is_code, part) pairs for the page."""
+    parts = text.split("`")
+    return [(i % 2 == 1, part) for i, part in enumerate(parts) if part]
 
 
 def _fields(ref, components):
@@ -55,9 +88,9 @@ def _fields(ref, components):
         {
             "name": name,
             "type": _type(prop, components),
+            "sample": _sample(prop, components),
             "required": name in required,
-            "description": prop.get("description", ""),
-            "read_only": prop.get("readOnly", False),
+            "description": runs(prop.get("description", "")),
         }
         for name, prop in component.get("properties", {}).items()
     ]
@@ -67,7 +100,7 @@ def _example(method, path, body_fields):
     url = "$SITE" + path
     lines = [f"curl -X {method.upper()} \\", '  -H "Authorization: Bearer $TOKEN" \\']
     if body_fields:
-        body = {f["name"]: f"<{f['type']}>" for f in body_fields if f["required"]}
+        body = {f["name"]: f["sample"] for f in body_fields if f["required"]}
         lines.append('  -H "Content-Type: application/json" \\')
         lines.append(f"  -d '{json.dumps(body, ensure_ascii=False)}' \\")
     lines.append(f'  "{url}"')
@@ -96,14 +129,14 @@ def operations(spec):
                     "method": method.upper(),
                     "path": path,
                     "summary": operation.get("summary", ""),
-                    "description": operation.get("description", ""),
+                    "description": runs(operation.get("description", "")),
                     "parameters": [
                         {
                             "name": p["name"],
                             "where": p["in"],
                             "type": _type(p.get("schema", {}), components),
                             "required": p.get("required", False),
-                            "description": p.get("description", ""),
+                            "description": runs(p.get("description", "")),
                         }
                         for p in operation.get("parameters", [])
                     ],
