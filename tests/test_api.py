@@ -299,6 +299,38 @@ def test_a_draft_report_through_the_api(world):
     assert Activity.objects.filter(verb=Activity.Verb.REPORT_DRAFTED).exists()
 
 
+def test_stakeholders_added_and_moved_through_the_api(world):
+    campaign, tactic = world.objects["campaign"], world.objects["tactic"]
+    client = api(world.member)
+    url = reverse("api_stakeholders", args=[campaign.pk])
+    body = {"name": "Ola Berg", "power": 5, "interest": 2, "stance": 2}
+    response = post(client, url, body)
+    assert response.status_code == 201, response.json()
+    ola = response.json()["id"]
+    assert Activity.objects.filter(
+        stakeholder_id=ola, verb=Activity.Verb.STAKEHOLDER_ADDED
+    ).exists()
+    # The same name again is a field error, as on the page.
+    response = post(client, url, body)
+    assert response.status_code == 400
+    assert "name" in response.json()["fields"]
+    stance = reverse("api_stance_change", args=[campaign.pk, ola])
+    response = post(client, stance, {"to_stance": 2, "reason": "No change"})
+    assert response.status_code == 400
+    assert "to_stance" in response.json()["fields"]
+    response = post(
+        client, stance, {"to_stance": 5, "reason": "Saw the pilot", "tactic": tactic.pk}
+    )
+    assert response.status_code == 201
+    [change] = response.json()["stance_history"]
+    assert (change["from_stance"], change["to_stance"]) == (2, 5)
+    assert change["tactic"] == tactic.pk
+    assert change["recorded_by"]["id"] == world.member.pk
+    assert response.json()["stance"] == 5
+    moved = Activity.objects.get(stakeholder_id=ola, verb=Activity.Verb.STANCE_CHANGED)
+    assert moved.summary == "Ola Berg: Skeptical → Supportive"
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

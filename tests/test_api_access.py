@@ -32,8 +32,11 @@ WRITES = {
     "api_team": [],
     "api_campaigns": [],
     "api_campaign": [],
-    "api_stakeholders": [],
+    "api_stakeholders": [
+        ("post", {"name": "Ola", "power": 4, "interest": 2, "stance": 3}, 201)
+    ],
     "api_stakeholder": [],
+    "api_stance_change": [("post", {"to_stance": 5, "reason": "Saw the pilot"}, 201)],
     "api_influencers": [],
     "api_influencer": [],
     "api_tactics": [("post", {"title": "Added by a script", "status": "planned"}, 201)],
@@ -47,7 +50,7 @@ WRITES = {
     "api_report": [],
     "api_activity": [],
 }
-WRITE_ONLY = {"api_tactic_move"}
+WRITE_ONLY = {"api_tactic_move", "api_stance_change"}
 # Not under a team or campaign: an outsider reads their own (and sees none
 # of this team's).
 UNSCOPED = {"api_teams", "api_campaigns"}

@@ -738,12 +738,13 @@ def api_send(client, method, url, body):
 
 
 def their_counts(fuzz):
-    from campaigns.models import Activity, ProgressReport
+    from campaigns.models import Activity, ProgressReport, StanceChange
 
     campaign = fuzz.theirs["campaign"]
     return (
         ProgressReport.objects.filter(campaign=campaign).count(),
         Activity.objects.filter(campaign=campaign).count(),
+        StanceChange.objects.filter(stakeholder__campaign=campaign).count(),
     )
 
 
@@ -810,6 +811,32 @@ def test_api_writes(fuzz, api_client, data):
         reverse("api_tactics", args=[campaign]),
         data.draw(json_body(title=[], status=[statuses])),
     )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_stakeholders", args=[campaign]),
+        data.draw(
+            json_body(
+                name=[],
+                power=[numbers],
+                interest=[numbers],
+                stance=[st.integers(0, 7)],
+                relationship_owner=[foreign],
+                email=[],
+                is_decider=[st.booleans()],
+            )
+        ),
+    )
+    stakeholder = data.draw(child_id(fuzz, "stakeholder"))
+    if stakeholder < 2**63:
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_stance_change", args=[campaign, stakeholder]),
+            data.draw(
+                json_body(to_stance=[st.integers(0, 7)], reason=[], tactic=[foreign])
+            ),
+        )
     api_send(
         api_client,
         "POST",

@@ -281,6 +281,28 @@ class MoveResultSerializer(serializers.Serializer):
     next_occurrence = serializers.IntegerField(allow_null=True)
 
 
+class StakeholderCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    title = serializers.CharField(max_length=150, required=False)
+    email = serializers.EmailField(required=False)
+    power = serializers.IntegerField(min_value=1, max_value=5)
+    interest = serializers.IntegerField(min_value=1, max_value=5)
+    cares_about = serializers.CharField(required=False)
+    is_decider = serializers.BooleanField(required=False)
+    relationship_owner = serializers.IntegerField(required=False, allow_null=True)
+    stance = serializers.IntegerField(min_value=1, max_value=6)
+
+
+class StanceChangeCreateSerializer(serializers.Serializer):
+    to_stance = serializers.IntegerField(
+        min_value=1, max_value=6, help_text="1 opposed … 6 champion."
+    )
+    reason = serializers.CharField(help_text="Why it changed.")
+    tactic = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The tactic that moved them."
+    )
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

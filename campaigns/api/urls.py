@@ -12,6 +12,11 @@ campaign_urls = [
         views.StakeholderDetail.as_view(),
         name="api_stakeholder",
     ),
+    path(
+        "stakeholders/<id:stakeholder_pk>/stance/",
+        views.StanceChangeCreate.as_view(),
+        name="api_stance_change",
+    ),
     path("influencers/", views.InfluencerList.as_view(), name="api_influencers"),
     path(
         "influencers/<id:influencer_pk>/",

@@ -24,9 +24,11 @@ from rest_framework.response import Response
 
 from .. import board as logic
 from .. import reports as content
+from .. import stakeholders as people
 from .. import versions
 from ..access import get_campaign, get_in_campaign, get_membership
 from ..forms.board import BoardFilterForm, MoveForm, QuickAddForm, TacticForm
+from ..forms.campaigns import StakeholderForm
 from ..forms.reports import ReportPeriodForm
 from ..models import (
     Activity,
@@ -244,6 +246,20 @@ class StakeholderList(ApiView):
     serializer_class = s.StakeholderSerializer
 
     @extend_schema(
+        summary="Add a stakeholder",
+        request=s.StakeholderCreateSerializer,
+        responses={201: s.StakeholderSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk):
+        campaign = self.campaign(write=True)
+        form = StakeholderForm(form_data(request.data), campaign=campaign)
+        if not (form.is_valid() and people.add(form, campaign, request.user)):
+            raise Invalid(form_errors(form))
+        return Response(
+            self.get_serializer(form.instance).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
         summary="The campaign's stakeholders",
         parameters=[OpenApiParameter("stance", int, description="1 (opposed) to 6.")],
         responses={200: s.StakeholderSerializer(many=True), **ERRORS},
@@ -281,6 +297,36 @@ class StakeholderDetail(ApiView):
         context["hidden_tactics"] = _hidden_tactics(self, campaign)
         return Response(
             s.StakeholderDetailSerializer(stakeholder, context=context).data
+        )
+
+
+class StanceChangeCreate(ApiView):
+    serializer_class = s.StakeholderDetailSerializer
+
+    def locate(self):
+        campaign = self.campaign()
+        get_in_campaign(campaign, Stakeholder, self.kwargs["stakeholder_pk"])
+
+    @extend_schema(
+        summary="Record a move on the stance ladder",
+        description="As on the stakeholder's page: the new stance, why, and "
+        "optionally the tactic that moved them (credited on What worked).",
+        request=s.StanceChangeCreateSerializer,
+        responses={201: s.StakeholderDetailSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk, stakeholder_pk):
+        campaign = self.campaign(write=True)
+        get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+        stakeholder, form = people.change_stance(
+            campaign, stakeholder_pk, form_data(request.data), request.user, True
+        )
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        stakeholder.history = StanceChange.objects.filter(
+            stakeholder=stakeholder
+        ).select_related("recorded_by")
+        return Response(
+            self.get_serializer(stakeholder).data, status=status.HTTP_201_CREATED
         )
 
 
