@@ -331,6 +331,33 @@ def test_stakeholders_added_and_moved_through_the_api(world):
     assert moved.summary == "Ola Berg: Skeptical → Supportive"
 
 
+def test_milestones_added_and_moved_through_the_api(world):
+    campaign = world.objects["campaign"]
+    client = api(world.member)
+    response = post(
+        client,
+        reverse("api_milestones", args=[campaign.pk]),
+        {"title": "Staff at lunch-and-learns", "target_value": 40, "current_value": 0},
+    )
+    assert response.status_code == 201, response.json()
+    milestone = response.json()
+    url = reverse("api_milestone_progress", args=[campaign.pk, milestone["id"]])
+    body = {"current_value": 40, "version": milestone["version"]}
+    response = post(client, url, body)
+    assert response.status_code == 200, response.json()
+    assert response.json()["percent"] == 100 and response.json()["reached_at"]
+    assert Activity.objects.filter(
+        milestone_id=milestone["id"], verb=Activity.Verb.MILESTONE_REACHED
+    ).exists()
+    # The same version again: a newer one was saved meanwhile.
+    response = post(client, url, {**body, "current_value": 12})
+    assert response.status_code == 409
+    assert response.json()["current"]["current_value"] == 40
+    response = post(client, url, {"current_value": -1, "version": 2})
+    assert response.status_code == 400
+    assert "current_value" in response.json()["fields"]
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.api import tokens
-from campaigns.models import ApiToken, Tactic
+from campaigns.models import ApiToken, Milestone, Tactic
 from tests.world import World, api_patterns, row_counts
 
 GET = "get"
@@ -22,6 +22,11 @@ GET = "get"
 def _tactic_edit(world):
     tactic = Tactic.objects.get(pk=world.objects["tactic"].pk)
     return {"title": "Renamed by a script", "version": tactic.version}
+
+
+def _milestone_progress(world):
+    milestone = Milestone.objects.get(pk=world.objects["milestone"].pk)
+    return {"current_value": milestone.current_value + 1, "version": milestone.version}
 
 
 # For each API URL: the writes a writer makes (method, body or a function of
@@ -42,7 +47,14 @@ WRITES = {
     "api_tactics": [("post", {"title": "Added by a script", "status": "planned"}, 201)],
     "api_tactic": [("patch", _tactic_edit, 200)],
     "api_tactic_move": [("post", {"status": "done", "position": 1}, 200)],
-    "api_milestones": [],
+    "api_milestones": [
+        (
+            "post",
+            {"title": "Pilot approved", "target_value": 1, "current_value": 0},
+            201,
+        )
+    ],
+    "api_milestone_progress": [("post", _milestone_progress, 200)],
     "api_objections": [],
     "api_reports": [
         ("post", {"period_start": "2026-01-01", "period_end": "2026-01-31"}, 201)
@@ -50,7 +62,7 @@ WRITES = {
     "api_report": [],
     "api_activity": [],
 }
-WRITE_ONLY = {"api_tactic_move", "api_stance_change"}
+WRITE_ONLY = {"api_tactic_move", "api_stance_change", "api_milestone_progress"}
 # Not under a team or campaign: an outsider reads their own (and sees none
 # of this team's).
 UNSCOPED = {"api_teams", "api_campaigns"}

@@ -827,6 +827,33 @@ def test_api_writes(fuzz, api_client, data):
             )
         ),
     )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_milestones", args=[campaign]),
+        data.draw(
+            json_body(
+                title=[],
+                target_value=[numbers],
+                current_value=[numbers],
+                unit=[],
+                due_on=[dates],
+            )
+        ),
+    )
+    milestone = data.draw(child_id(fuzz, "milestone"))
+    if milestone < 2**63:
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_milestone_progress", args=[campaign, milestone]),
+            data.draw(
+                json_body(
+                    current_value=[numbers],
+                    version=[st.just(version_of(fuzz.mine["milestone"]))],
+                )
+            ),
+        )
     stakeholder = data.draw(child_id(fuzz, "stakeholder"))
     if stakeholder < 2**63:
         api_send(

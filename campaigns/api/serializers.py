@@ -303,6 +303,21 @@ class StanceChangeCreateSerializer(serializers.Serializer):
     )
 
 
+class MilestoneCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    target_value = serializers.IntegerField(min_value=1)
+    current_value = serializers.IntegerField(min_value=0)
+    unit = serializers.CharField(max_length=40, required=False)
+    due_on = serializers.DateField(required=False, allow_null=True)
+
+
+class MilestoneProgressSerializer(serializers.Serializer):
+    current_value = serializers.IntegerField(min_value=0)
+    version = serializers.IntegerField(
+        help_text="The version you read: a save over a newer one is a 409."
+    )
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

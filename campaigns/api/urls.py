@@ -31,6 +31,11 @@ campaign_urls = [
         name="api_tactic_move",
     ),
     path("milestones/", views.MilestoneList.as_view(), name="api_milestones"),
+    path(
+        "milestones/<id:milestone_pk>/progress/",
+        views.MilestoneProgress.as_view(),
+        name="api_milestone_progress",
+    ),
     path("objections/", views.ObjectionList.as_view(), name="api_objections"),
     path("reports/", views.ReportList.as_view(), name="api_reports"),
     path("reports/<id:report_pk>/", views.ReportDetail.as_view(), name="api_report"),

@@ -23,18 +23,19 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import board as logic
+from .. import milestones, versions
 from .. import reports as content
 from .. import stakeholders as people
-from .. import versions
 from ..access import get_campaign, get_in_campaign, get_membership
 from ..forms.board import BoardFilterForm, MoveForm, QuickAddForm, TacticForm
-from ..forms.campaigns import StakeholderForm
+from ..forms.campaigns import MilestoneForm, StakeholderForm
 from ..forms.reports import ReportPeriodForm
 from ..models import (
     Activity,
     Campaign,
     Influence,
     Membership,
+    Milestone,
     ReportStatus,
     Stakeholder,
     StanceChange,
@@ -566,6 +567,53 @@ class MilestoneList(ApiView):
     )
     def get(self, request, campaign_pk):
         return self.list_response(self.campaign().milestones.order_by("due_on", "pk"))
+
+    @extend_schema(
+        summary="Add a milestone",
+        request=s.MilestoneCreateSerializer,
+        responses={201: s.MilestoneSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk):
+        campaign = self.campaign(write=True)
+        form = MilestoneForm(form_data(request.data), campaign=campaign)
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        milestone = milestones.add(form, campaign, request.user)
+        return Response(
+            self.get_serializer(milestone).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MilestoneProgress(ApiView):
+    serializer_class = s.MilestoneSerializer
+
+    def locate(self):
+        get_in_campaign(self.campaign(), Milestone, self.kwargs["milestone_pk"])
+
+    @extend_schema(
+        summary="Move a milestone's current value",
+        description="Send `version` as you read it: a save over a newer one is "
+        "refused with 409 and the milestone as saved now in `current`.",
+        request=s.MilestoneProgressSerializer,
+        responses={200: s.MilestoneSerializer, **ERRORS, **CONFLICT},
+    )
+    def post(self, request, campaign_pk, milestone_pk):
+        campaign = self.campaign(write=True)
+        get_in_campaign(campaign, Milestone, milestone_pk)
+        milestone, form, saved = milestones.set_progress(
+            campaign, milestone_pk, form_data(request.data), request.user
+        )
+        if saved:
+            milestone.refresh_from_db()
+            return Response(self.get_serializer(milestone).data)
+        if form.conflict and not form.conflict.missing:
+            raise Conflict(
+                "Someone saved a newer version of this milestone meanwhile; "
+                "nothing was saved. Read it again, then send the value with "
+                "its version.",
+                current=self.get_serializer(milestone).data,
+            )
+        raise Invalid(form_errors(form))
 
 
 class ObjectionList(ApiView):
