@@ -358,6 +358,30 @@ def test_milestones_added_and_moved_through_the_api(world):
     assert "current_value" in response.json()["fields"]
 
 
+def test_influencers_added_and_linked_through_the_api(world):
+    campaign, stakeholder = world.objects["campaign"], world.objects["stakeholder"]
+    client = api(world.member)
+    response = post(
+        client,
+        reverse("api_influencers", args=[campaign.pk]),
+        {"name": "Pat", "relationship": "Treasurer"},
+    )
+    assert response.status_code == 201, response.json()
+    pat = response.json()["id"]
+    url = reverse("api_influence_add", args=[campaign.pk, pat])
+    response = post(client, url, {"stakeholder": stakeholder.pk, "strength": 5})
+    assert response.status_code == 201, response.json()
+    [link] = response.json()["links"]
+    assert (link["stakeholder"], link["strength"]) == (stakeholder.pk, 5)
+    assert Activity.objects.filter(verb=Activity.Verb.INFLUENCE_LINKED).exists()
+    response = post(client, url, {"stakeholder": stakeholder.pk, "strength": 2})
+    assert response.status_code == 400
+    assert response.json()["fields"]["stakeholder"]
+    theirs = world.foreign["stakeholder"].pk
+    response = post(client, url, {"stakeholder": theirs, "strength": 2})
+    assert response.status_code == 400
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

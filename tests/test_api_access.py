@@ -29,6 +29,11 @@ def _milestone_progress(world):
     return {"current_value": milestone.current_value + 1, "version": milestone.version}
 
 
+def _new_link(world):
+    # The campaign's other stakeholder, whom the influencer is not linked to.
+    return {"stakeholder": world.objects["listener"].stakeholder_id, "strength": 4}
+
+
 # For each API URL: the writes a writer makes (method, body or a function of
 # the world giving it, the status on success). Every URL also takes a GET,
 # except those listed in WRITE_ONLY.
@@ -42,7 +47,8 @@ WRITES = {
     ],
     "api_stakeholder": [],
     "api_stance_change": [("post", {"to_stance": 5, "reason": "Saw the pilot"}, 201)],
-    "api_influencers": [],
+    "api_influencers": [("post", {"name": "Pat the treasurer"}, 201)],
+    "api_influence_add": [("post", _new_link, 201)],
     "api_influencer": [],
     "api_tactics": [("post", {"title": "Added by a script", "status": "planned"}, 201)],
     "api_tactic": [("patch", _tactic_edit, 200)],
@@ -62,7 +68,12 @@ WRITES = {
     "api_report": [],
     "api_activity": [],
 }
-WRITE_ONLY = {"api_tactic_move", "api_stance_change", "api_milestone_progress"}
+WRITE_ONLY = {
+    "api_tactic_move",
+    "api_stance_change",
+    "api_milestone_progress",
+    "api_influence_add",
+}
 # Not under a team or campaign: an outsider reads their own (and sees none
 # of this team's).
 UNSCOPED = {"api_teams", "api_campaigns"}

@@ -841,6 +841,20 @@ def test_api_writes(fuzz, api_client, data):
             )
         ),
     )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_influencers", args=[campaign]),
+        data.draw(json_body(name=[], relationship=[], notes=[])),
+    )
+    influencer = data.draw(child_id(fuzz, "influencer"))
+    if influencer < 2**63:
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_influence_add", args=[campaign, influencer]),
+            data.draw(json_body(stakeholder=[foreign], strength=[numbers])),
+        )
     milestone = data.draw(child_id(fuzz, "milestone"))
     if milestone < 2**63:
         api_send(

@@ -318,6 +318,19 @@ class MilestoneProgressSerializer(serializers.Serializer):
     )
 
 
+class InfluencerCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    relationship = serializers.CharField(max_length=150, required=False)
+    notes = serializers.CharField(required=False)
+
+
+class InfluenceCreateSerializer(serializers.Serializer):
+    stakeholder = serializers.IntegerField(help_text="A stakeholder's id.")
+    strength = serializers.IntegerField(
+        min_value=1, max_value=5, help_text="1 (a nudge) to 5 (decisive)."
+    )
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -23,6 +23,11 @@ campaign_urls = [
         views.InfluencerDetail.as_view(),
         name="api_influencer",
     ),
+    path(
+        "influencers/<id:influencer_pk>/links/",
+        views.InfluenceCreate.as_view(),
+        name="api_influence_add",
+    ),
     path("tactics/", views.TacticList.as_view(), name="api_tactics"),
     path("tactics/<id:tactic_pk>/", views.TacticDetail.as_view(), name="api_tactic"),
     path(

@@ -23,17 +23,23 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import board as logic
-from .. import milestones, versions
+from .. import influencers, milestones, versions
 from .. import reports as content
 from .. import stakeholders as people
 from ..access import get_campaign, get_in_campaign, get_membership
 from ..forms.board import BoardFilterForm, MoveForm, QuickAddForm, TacticForm
-from ..forms.campaigns import MilestoneForm, StakeholderForm
+from ..forms.campaigns import (
+    InfluenceForm,
+    InfluencerForm,
+    MilestoneForm,
+    StakeholderForm,
+)
 from ..forms.reports import ReportPeriodForm
 from ..models import (
     Activity,
     Campaign,
     Influence,
+    Influencer,
     Membership,
     Milestone,
     ReportStatus,
@@ -349,6 +355,53 @@ class InfluencerList(ApiView):
     )
     def get(self, request, campaign_pk):
         return self.list_response(_influencers(self.campaign()))
+
+    @extend_schema(
+        summary="Add an influencer",
+        request=s.InfluencerCreateSerializer,
+        responses={201: s.InfluencerSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk):
+        campaign = self.campaign(write=True)
+        form = InfluencerForm(form_data(request.data), campaign=campaign)
+        if not (form.is_valid() and influencers.add(form, campaign, request.user)):
+            raise Invalid(form_errors(form))
+        influencer = _influencers(campaign).get(pk=form.instance.pk)
+        return Response(
+            self.get_serializer(influencer).data, status=status.HTTP_201_CREATED
+        )
+
+
+class InfluenceCreate(ApiView):
+    serializer_class = s.InfluencerSerializer
+
+    def locate(self):
+        return get_in_campaign(
+            self.campaign(), Influencer, self.kwargs["influencer_pk"]
+        )
+
+    @extend_schema(
+        summary="Link an influencer to a stakeholder they sway",
+        request=s.InfluenceCreateSerializer,
+        responses={201: s.InfluencerSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk, influencer_pk):
+        campaign = self.campaign(write=True)
+        influencer = get_in_campaign(campaign, Influencer, influencer_pk)
+        form = InfluenceForm(
+            form_data(request.data),
+            influencer=influencer,
+            stakeholders=list(campaign.stakeholders.order_by("name")),
+        )
+        if not (
+            form.is_valid()
+            and influencers.link(form, campaign, influencer, request.user)
+        ):
+            raise Invalid(form_errors(form))
+        influencer = _influencers(campaign).get(pk=influencer.pk)
+        return Response(
+            self.get_serializer(influencer).data, status=status.HTTP_201_CREATED
+        )
 
 
 class InfluencerDetail(ApiView):
