@@ -1,8 +1,10 @@
-"""Objections and the evidence that answers them, read in bounded queries."""
+"""Objections and the evidence that answers them, read in bounded queries,
+and raising one."""
 
+from django.db import transaction
 from django.db.models import Count, Prefetch
 
-from .models import Evidence, Objection
+from .models import Activity, Evidence, Objection
 
 
 def open_by_decider(campaign):
@@ -42,3 +44,23 @@ def panel(stakeholder, can_write, form=None):
         "objection_form": (form or ObjectionForm()) if can_write else None,
         "common_objections": COMMON_OBJECTIONS,
     }
+
+
+def raise_objection(form, campaign, stakeholder, actor):
+    """Save a valid new-objection form for `stakeholder` and record it: the
+    stakeholder page's form and the API's."""
+    with transaction.atomic():
+        objection = form.save(commit=False)
+        objection.campaign = campaign
+        objection.stakeholder = stakeholder
+        objection.created_by = actor
+        objection.save()
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.OBJECTION_RAISED,
+            f"{stakeholder.name} objects: “{objection.text}”",
+            stakeholder=stakeholder,
+            data={"objection": objection.pk},
+        )
+    return objection

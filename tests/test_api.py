@@ -382,6 +382,22 @@ def test_influencers_added_and_linked_through_the_api(world):
     assert response.status_code == 400
 
 
+def test_an_objection_recorded_through_the_api(world):
+    campaign, stakeholder = world.objects["campaign"], world.objects["stakeholder"]
+    url = reverse("api_objection_create", args=[campaign.pk, stakeholder.pk])
+    client = api(world.member)
+    response = post(client, url, {"text": "Nobody reads the blog", "details": "Q3"})
+    assert response.status_code == 201, response.json()
+    assert (
+        response.json()["is_open"] and response.json()["stakeholder"] == stakeholder.pk
+    )
+    raised = Activity.objects.get(verb=Activity.Verb.OBJECTION_RAISED)
+    assert raised.summary == f"{stakeholder.name} objects: “Nobody reads the blog”"
+    listed = client.get(reverse("api_objections", args=[campaign.pk]), {"open": "true"})
+    assert response.json()["id"] in {o["id"] for o in listed.json()["results"]}
+    assert post(client, url, {"text": ""}).status_code == 400
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

@@ -738,13 +738,14 @@ def api_send(client, method, url, body):
 
 
 def their_counts(fuzz):
-    from campaigns.models import Activity, ProgressReport, StanceChange
+    from campaigns.models import Activity, Objection, ProgressReport, StanceChange
 
     campaign = fuzz.theirs["campaign"]
     return (
         ProgressReport.objects.filter(campaign=campaign).count(),
         Activity.objects.filter(campaign=campaign).count(),
         StanceChange.objects.filter(stakeholder__campaign=campaign).count(),
+        Objection.objects.filter(campaign=campaign).count(),
     )
 
 
@@ -877,6 +878,12 @@ def test_api_writes(fuzz, api_client, data):
             data.draw(
                 json_body(to_stance=[st.integers(0, 7)], reason=[], tactic=[foreign])
             ),
+        )
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_objection_create", args=[campaign, stakeholder]),
+            data.draw(json_body(text=[], details=[])),
         )
     api_send(
         api_client,

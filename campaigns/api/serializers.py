@@ -331,6 +331,11 @@ class InfluenceCreateSerializer(serializers.Serializer):
     )
 
 
+class ObjectionCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=200, help_text="The objection.")
+    details = serializers.CharField(required=False)
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

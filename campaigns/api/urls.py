@@ -17,6 +17,11 @@ campaign_urls = [
         views.StanceChangeCreate.as_view(),
         name="api_stance_change",
     ),
+    path(
+        "stakeholders/<id:stakeholder_pk>/objections/",
+        views.ObjectionCreate.as_view(),
+        name="api_objection_create",
+    ),
     path("influencers/", views.InfluencerList.as_view(), name="api_influencers"),
     path(
         "influencers/<id:influencer_pk>/",

@@ -23,7 +23,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import board as logic
-from .. import influencers, milestones, versions
+from .. import influencers, milestones, objections, versions
 from .. import reports as content
 from .. import stakeholders as people
 from ..access import get_campaign, get_in_campaign, get_membership
@@ -34,6 +34,7 @@ from ..forms.campaigns import (
     MilestoneForm,
     StakeholderForm,
 )
+from ..forms.objections import ObjectionForm
 from ..forms.reports import ReportPeriodForm
 from ..models import (
     Activity,
@@ -692,6 +693,34 @@ class ObjectionList(ApiView):
         if stakeholder is not None:
             objections = objections.filter(stakeholder_id=stakeholder)
         return self.list_response(objections)
+
+
+class ObjectionCreate(ApiView):
+    serializer_class = s.ObjectionSerializer
+
+    def locate(self):
+        campaign = self.campaign()
+        return campaign, get_in_campaign(
+            campaign, Stakeholder, self.kwargs["stakeholder_pk"]
+        )
+
+    @extend_schema(
+        summary="Record a stakeholder's objection",
+        request=s.ObjectionCreateSerializer,
+        responses={201: s.ObjectionSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk, stakeholder_pk):
+        campaign = self.campaign(write=True)
+        stakeholder = get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+        form = ObjectionForm(form_data(request.data))
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        objection = objections.raise_objection(
+            form, campaign, stakeholder, request.user
+        )
+        return Response(
+            self.get_serializer(objection).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _reports(view, campaign):

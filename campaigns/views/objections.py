@@ -61,20 +61,7 @@ def objection_create(request, campaign_pk, stakeholder_pk):
         return redirect(stakeholder)
     form = ObjectionForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
-            objection = form.save(commit=False)
-            objection.campaign = campaign
-            objection.stakeholder = stakeholder
-            objection.created_by = request.user
-            objection.save()
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.OBJECTION_RAISED,
-                f"{stakeholder.name} objects: “{objection.text}”",
-                stakeholder=stakeholder,
-                data={"objection": objection.pk},
-            )
+        logic.raise_objection(form, campaign, stakeholder, request.user)
         messages.success(request, f"Objection recorded for {stakeholder.name}.")
         return redirect(f"{stakeholder.get_absolute_url()}#objections")
     # Back to the stakeholder's page with the message next to the field.
