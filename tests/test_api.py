@@ -398,6 +398,31 @@ def test_an_objection_recorded_through_the_api(world):
     assert post(client, url, {"text": ""}).status_code == 400
 
 
+def test_a_campaign_edited_through_the_api(world):
+    campaign = world.objects["campaign"]
+    url = reverse("api_campaign", args=[campaign.pk])
+    client = api(world.owner)
+    loaded = client.get(url).json()
+    body = {"status": "won", "version": loaded["version"]}
+    response = post(client, url, body, method="patch")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "won"
+    assert response.json()["goal"] == loaded["goal"]  # the rest as it was
+    updated = Activity.objects.get(verb=Activity.Verb.CAMPAIGN_UPDATED)
+    assert updated.summary == "Updated status" and updated.actor == world.owner
+    response = post(client, url, {**body, "status": "lost"}, method="patch")
+    assert response.status_code == 409
+    assert response.json()["current"]["status"] == "won"
+    response = post(
+        client,
+        url,
+        {"ends_on": "2000-01-01", "version": loaded["version"] + 1},
+        method="patch",
+    )
+    assert response.status_code == 400
+    assert "ends_on" in response.json()["fields"]
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.api import tokens
-from campaigns.models import ApiToken, Milestone, Tactic
+from campaigns.models import ApiToken, Campaign, Milestone, Tactic
 from tests.world import World, api_patterns, row_counts
 
 GET = "get"
@@ -22,6 +22,11 @@ GET = "get"
 def _tactic_edit(world):
     tactic = Tactic.objects.get(pk=world.objects["tactic"].pk)
     return {"title": "Renamed by a script", "version": tactic.version}
+
+
+def _campaign_edit(world):
+    campaign = Campaign.objects.get(pk=world.objects["campaign"].pk)
+    return {"status": "paused", "version": campaign.version}
 
 
 def _milestone_progress(world):
@@ -41,7 +46,7 @@ WRITES = {
     "api_teams": [],
     "api_team": [],
     "api_campaigns": [],
-    "api_campaign": [],
+    "api_campaign": [("patch", _campaign_edit, 200)],
     "api_stakeholders": [
         ("post", {"name": "Ola", "power": 4, "interest": 2, "stance": 3}, 201)
     ],

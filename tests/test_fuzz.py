@@ -808,6 +808,24 @@ def test_api_writes(fuzz, api_client, data):
         )
     api_send(
         api_client,
+        "PATCH",
+        reverse("api_campaign", args=[campaign]),
+        data.draw(
+            json_body(
+                version=[st.just(version_of(fuzz.mine["campaign"]))],
+                name=[],
+                goal=[],
+                lead=[foreign],
+                status=[st.sampled_from(["active", "won", "x"])],
+                starts_on=[dates],
+                ends_on=[dates],
+                report_every_days=[numbers],
+                deciders_needed=[numbers],
+            )
+        ),
+    )
+    api_send(
+        api_client,
         "POST",
         reverse("api_tactics", args=[campaign]),
         data.draw(json_body(title=[], status=[statuses])),

@@ -336,6 +336,26 @@ class ObjectionCreateSerializer(serializers.Serializer):
     details = serializers.CharField(required=False)
 
 
+class CampaignEditSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        help_text="The version you read: a save over a newer one is a 409."
+    )
+    name = serializers.CharField(max_length=160, required=False)
+    goal = serializers.CharField(required=False)
+    lead = serializers.IntegerField(required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["active", "paused", "won", "lost"], required=False
+    )
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    report_every_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False
+    )
+    deciders_needed = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True
+    )
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -23,12 +23,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from .. import board as logic
-from .. import influencers, milestones, objections, versions
+from .. import campaign_changes, influencers, milestones, objections, versions
 from .. import reports as content
 from .. import stakeholders as people
 from ..access import get_campaign, get_in_campaign, get_membership
 from ..forms.board import BoardFilterForm, MoveForm, QuickAddForm, TacticForm
 from ..forms.campaigns import (
+    CampaignForm,
     InfluenceForm,
     InfluencerForm,
     MilestoneForm,
@@ -108,12 +109,16 @@ def _text(value):
 def _form_values(form):
     """What an unbound form shows, as posted data (for a partial update)."""
     values = {}
-    for name in form.fields:
+    for name, field in form.fields.items():
         value = form[name].value()
         if isinstance(value, (list, tuple)):
             values[name] = [_text(v) for v in value]
         elif value is not None:
             values[name] = _text(value)
+        if field.show_hidden_initial and name in values:
+            # A field with a callable default (a campaign's start) tells
+            # what changed by the initial value the page carries beside it.
+            values[form[name].html_initial_name] = values[name]
     return values
 
 
@@ -235,6 +240,36 @@ class CampaignDetail(ApiView):
     def get(self, request, campaign_pk):
         campaign = self.campaign(queryset=Campaign.objects.select_related("lead"))
         return Response(self.get_serializer(campaign).data)
+
+    @extend_schema(
+        summary="Change a campaign's name, goal, lead, status, dates or cadence",
+        description="Send `version` as you read it and only the fields to "
+        "change. A save over a newer version is refused with 409 and the "
+        "campaign as saved now in `current`.",
+        request=s.CampaignEditSerializer,
+        responses={200: s.CampaignSerializer, **ERRORS, **CONFLICT},
+    )
+    def patch(self, request, campaign_pk):
+        campaign = self.campaign(write=True)
+        base = _form_values(CampaignForm(instance=campaign, team=campaign.team))
+        base.pop("version", None)  # the caller's, or the save is refused
+        form = CampaignForm(
+            form_data(request.data, base), instance=campaign, team=campaign.team
+        )
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        if not campaign_changes.save(form, campaign, request.user):
+            raise Conflict(
+                "Someone saved a newer version of this campaign meanwhile; "
+                "nothing was saved. Read it again, then send your change with "
+                "its version.",
+                current=self.get_serializer(self.campaign()).data,
+                fields={
+                    name: ["Saved meanwhile as shown in `current`."]
+                    for name in form.conflict.saved
+                },
+            )
+        return Response(self.get_serializer(self.campaign()).data)
 
 
 # ---- stakeholders and influencers -----------------------------------------
