@@ -47,6 +47,19 @@ def add(form, campaign, actor):
     return milestone
 
 
+def save_edit(form, campaign, actor, was_reached):
+    """Save an edit form over the version it was loaded from, recording a
+    change of its values (`was_reached`: as loaded); None on a conflict."""
+    milestone = form.instance
+
+    def write():
+        versions.save_fields(form)
+        if {"current_value", "target_value"} & set(form.changed_data):
+            record_progress(campaign, actor, milestone, was_reached)
+
+    return versions.save(form, write)
+
+
 def progress_form(milestone, data=None, prefix=None):
     return MilestoneProgressForm(
         data,

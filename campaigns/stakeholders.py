@@ -38,6 +38,24 @@ def add(form, campaign, actor):
     return stakeholder
 
 
+def save_edit(form, campaign, stakeholder, actor):
+    """Save an edit form over the version it was loaded from, recording what
+    changed; None on a conflict or a name taken meanwhile."""
+
+    def write():
+        versions.save_fields(form)
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.STAKEHOLDER_UPDATED,
+            f"Updated {stakeholder.name}",
+            stakeholder=stakeholder,
+            data={"fields": form.changed_data, "version": stakeholder.version},
+        )
+
+    return save(form, write)
+
+
 def credit_tactics(campaign, can_write):
     """The tactics a stance change may be credited to, as the user sees them."""
     tactics = campaign.tactics.order_by("title", "pk")

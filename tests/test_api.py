@@ -423,6 +423,60 @@ def test_a_campaign_edited_through_the_api(world):
     assert "ends_on" in response.json()["fields"]
 
 
+def test_stakeholder_influencer_and_milestone_edits(world):
+    campaign = world.objects["campaign"]
+    stakeholder, milestone = world.objects["stakeholder"], world.objects["milestone"]
+    client = api(world.member)
+    url = reverse("api_stakeholder", args=[campaign.pk, stakeholder.pk])
+    loaded = client.get(url).json()
+    response = post(
+        client, url, {"title": "Board chair", "version": loaded["version"]}, "patch"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Board chair"
+    assert response.json()["name"] == loaded["name"]
+    updated = Activity.objects.get(verb=Activity.Verb.STAKEHOLDER_UPDATED)
+    assert updated.data["fields"] == ["title"]
+    response = post(
+        client, url, {"title": "Treasurer", "version": loaded["version"]}, "patch"
+    )
+    assert response.status_code == 409
+    assert response.json()["current"]["title"] == "Board chair"
+    # A name another stakeholder has is a field error.
+    other = world.objects["listener"].stakeholder.name
+    response = post(
+        client, url, {"name": other, "version": loaded["version"] + 1}, "patch"
+    )
+    assert response.status_code == 400 and "name" in response.json()["fields"]
+
+    url = reverse("api_milestone", args=[campaign.pk, milestone.pk])
+    loaded = client.get(url).json()
+    response = post(
+        client,
+        url,
+        {"current_value": loaded["target_value"], "version": loaded["version"]},
+        "patch",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["reached_at"]
+    assert Activity.objects.filter(
+        milestone=milestone, verb=Activity.Verb.MILESTONE_REACHED
+    ).exists()
+
+    influencer = world.objects["influencer"]
+    url = reverse("api_influencer", args=[campaign.pk, influencer.pk])
+    loaded = client.get(url).json()
+    response = post(
+        client,
+        url,
+        {"notes": "Sits on the board", "version": loaded["version"]},
+        "patch",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["notes"] == "Sits on the board"
+    assert response.json()["links"] == loaded["links"]
+
+
 # ---- what viewers see -----------------------------------------------------------
 
 

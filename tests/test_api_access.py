@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.api import tokens
-from campaigns.models import ApiToken, Campaign, Milestone, Tactic
+from campaigns.models import (
+    ApiToken,
+    Campaign,
+    Influencer,
+    Milestone,
+    Stakeholder,
+    Tactic,
+)
 from tests.world import World, api_patterns, row_counts
 
 GET = "get"
@@ -22,6 +29,11 @@ GET = "get"
 def _tactic_edit(world):
     tactic = Tactic.objects.get(pk=world.objects["tactic"].pk)
     return {"title": "Renamed by a script", "version": tactic.version}
+
+
+def _edit(world, model, **fields):
+    record = model.objects.get(pk=world.objects[model.__name__.lower()].pk)
+    return {**fields, "version": record.version}
 
 
 def _campaign_edit(world):
@@ -50,11 +62,11 @@ WRITES = {
     "api_stakeholders": [
         ("post", {"name": "Ola", "power": 4, "interest": 2, "stance": 3}, 201)
     ],
-    "api_stakeholder": [],
+    "api_stakeholder": [("patch", lambda w: _edit(w, Stakeholder, title="Chair"), 200)],
     "api_stance_change": [("post", {"to_stance": 5, "reason": "Saw the pilot"}, 201)],
     "api_influencers": [("post", {"name": "Pat the treasurer"}, 201)],
     "api_influence_add": [("post", _new_link, 201)],
-    "api_influencer": [],
+    "api_influencer": [("patch", lambda w: _edit(w, Influencer, notes="Ally"), 200)],
     "api_tactics": [("post", {"title": "Added by a script", "status": "planned"}, 201)],
     "api_tactic": [("patch", _tactic_edit, 200)],
     "api_tactic_move": [("post", {"status": "done", "position": 1}, 200)],
@@ -65,6 +77,7 @@ WRITES = {
             201,
         )
     ],
+    "api_milestone": [("patch", lambda w: _edit(w, Milestone, unit="people"), 200)],
     "api_milestone_progress": [("post", _milestone_progress, 200)],
     "api_objections": [],
     "api_objection_create": [("post", {"text": "No budget this year"}, 201)],

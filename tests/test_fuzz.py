@@ -870,12 +870,38 @@ def test_api_writes(fuzz, api_client, data):
     if influencer < 2**63:
         api_send(
             api_client,
+            "PATCH",
+            reverse("api_influencer", args=[campaign, influencer]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["influencer"]))],
+                    name=[st.just(fuzz.theirs["influencer"].name)],
+                    notes=[],
+                )
+            ),
+        )
+        api_send(
+            api_client,
             "POST",
             reverse("api_influence_add", args=[campaign, influencer]),
             data.draw(json_body(stakeholder=[foreign], strength=[numbers])),
         )
     milestone = data.draw(child_id(fuzz, "milestone"))
     if milestone < 2**63:
+        api_send(
+            api_client,
+            "PATCH",
+            reverse("api_milestone", args=[campaign, milestone]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["milestone"]))],
+                    title=[],
+                    target_value=[numbers],
+                    current_value=[numbers],
+                    due_on=[dates],
+                )
+            ),
+        )
         api_send(
             api_client,
             "POST",
@@ -889,6 +915,20 @@ def test_api_writes(fuzz, api_client, data):
         )
     stakeholder = data.draw(child_id(fuzz, "stakeholder"))
     if stakeholder < 2**63:
+        api_send(
+            api_client,
+            "PATCH",
+            reverse("api_stakeholder", args=[campaign, stakeholder]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["stakeholder"]))],
+                    name=[st.just(fuzz.mine["listener"].stakeholder.name)],
+                    power=[numbers],
+                    stance=[st.integers(0, 7)],
+                    relationship_owner=[foreign],
+                )
+            ),
+        )
         api_send(
             api_client,
             "POST",

@@ -356,6 +356,30 @@ class CampaignEditSerializer(serializers.Serializer):
     )
 
 
+def _edit(create):
+    """The same fields, all optional, with the version read."""
+
+    class Edit(create):
+        version = serializers.IntegerField(
+            help_text="The version you read: a save over a newer one is a 409."
+        )
+
+        def get_fields(self):
+            fields = super().get_fields()
+            for name, field in fields.items():
+                if name != "version":
+                    field.required = False
+            return fields
+
+    Edit.__name__ = create.__name__.replace("Create", "Edit")
+    return Edit
+
+
+StakeholderEditSerializer = _edit(StakeholderCreateSerializer)
+InfluencerEditSerializer = _edit(InfluencerCreateSerializer)
+MilestoneEditSerializer = _edit(MilestoneCreateSerializer)
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -42,6 +42,11 @@ campaign_urls = [
     ),
     path("milestones/", views.MilestoneList.as_view(), name="api_milestones"),
     path(
+        "milestones/<id:milestone_pk>/",
+        views.MilestoneDetail.as_view(),
+        name="api_milestone",
+    ),
+    path(
         "milestones/<id:milestone_pk>/progress/",
         views.MilestoneProgress.as_view(),
         name="api_milestone_progress",

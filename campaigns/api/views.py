@@ -155,6 +155,29 @@ class ApiView(generics.GenericAPIView):
         self.locate()
         return super().http_method_not_allowed(request, *args, **kwargs)
 
+    def edit(self, make_form, save, answer, what):
+        """A partial update through the web's edit form: the record's values
+        as its page shows them, the fields sent over them, saved over the
+        version sent (409 when a newer one was saved)."""
+        base = _form_values(make_form(None))
+        base.pop("version", None)  # the caller's, or the save is refused
+        form = make_form(form_data(self.request.data, base))
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        if save(form):
+            return Response(answer())
+        if form.conflict is None or form.conflict.missing:
+            raise Invalid(form_errors(form))  # e.g. a name taken meanwhile
+        raise Conflict(
+            f"Someone saved a newer version of this {what} meanwhile; nothing "
+            "was saved. Read it again, then send your change with its version.",
+            current=answer(),
+            fields={
+                name: ["Saved meanwhile as shown in `current`."]
+                for name in form.conflict.saved
+            },
+        )
+
     def list_response(self, queryset, serializer=None):
         page = self.paginate_queryset(queryset)
         data = (serializer or self.get_serializer)(page, many=True).data
@@ -251,25 +274,16 @@ class CampaignDetail(ApiView):
     )
     def patch(self, request, campaign_pk):
         campaign = self.campaign(write=True)
-        base = _form_values(CampaignForm(instance=campaign, team=campaign.team))
-        base.pop("version", None)  # the caller's, or the save is refused
-        form = CampaignForm(
-            form_data(request.data, base), instance=campaign, team=campaign.team
+        return self.edit(
+            lambda data: CampaignForm(data, instance=campaign, team=campaign.team),
+            lambda form: campaign_changes.save(form, campaign, request.user),
+            lambda: (
+                self.get_serializer(
+                    self.campaign(queryset=Campaign.objects.select_related("lead"))
+                ).data
+            ),
+            "campaign",
         )
-        if not form.is_valid():
-            raise Invalid(form_errors(form))
-        if not campaign_changes.save(form, campaign, request.user):
-            raise Conflict(
-                "Someone saved a newer version of this campaign meanwhile; "
-                "nothing was saved. Read it again, then send your change with "
-                "its version.",
-                current=self.get_serializer(self.campaign()).data,
-                fields={
-                    name: ["Saved meanwhile as shown in `current`."]
-                    for name in form.conflict.saved
-                },
-            )
-        return Response(self.get_serializer(self.campaign()).data)
 
 
 # ---- stakeholders and influencers -----------------------------------------
@@ -333,13 +347,32 @@ class StakeholderDetail(ApiView):
     )
     def get(self, request, campaign_pk, stakeholder_pk):
         campaign, stakeholder = self.locate()
+        return Response(self._answer(campaign, stakeholder.pk))
+
+    def _answer(self, campaign, stakeholder_pk):
+        stakeholder = get_in_campaign(campaign, Stakeholder, stakeholder_pk)
         stakeholder.history = StanceChange.objects.filter(
             stakeholder=stakeholder
         ).select_related("recorded_by")
         context = {**self.get_serializer_context()}
         context["hidden_tactics"] = _hidden_tactics(self, campaign)
-        return Response(
-            s.StakeholderDetailSerializer(stakeholder, context=context).data
+        return s.StakeholderDetailSerializer(stakeholder, context=context).data
+
+    @extend_schema(
+        summary="Change a stakeholder's details (their stance: see stance)",
+        description="Send `version` as you read it and only the fields to "
+        "change; a save over a newer version is a 409.",
+        request=s.StakeholderEditSerializer,
+        responses={200: s.StakeholderDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    def patch(self, request, campaign_pk, stakeholder_pk):
+        campaign = self.campaign(write=True)
+        stakeholder = get_in_campaign(campaign, Stakeholder, stakeholder_pk)
+        return self.edit(
+            lambda data: StakeholderForm(data, instance=stakeholder, campaign=campaign),
+            lambda form: people.save_edit(form, campaign, stakeholder, request.user),
+            lambda: self._answer(campaign, stakeholder_pk),
+            "stakeholder",
         )
 
 
@@ -456,6 +489,27 @@ class InfluencerDetail(ApiView):
     def get(self, request, campaign_pk, influencer_pk):
         return Response(self.get_serializer(self.locate()).data)
 
+    @extend_schema(
+        summary="Change an influencer's name, relationship or notes",
+        description="Send `version` as you read it and only the fields to "
+        "change; a save over a newer version is a 409.",
+        request=s.InfluencerEditSerializer,
+        responses={200: s.InfluencerSerializer, **ERRORS, **CONFLICT},
+    )
+    def patch(self, request, campaign_pk, influencer_pk):
+        campaign = self.campaign(write=True)
+        influencer = get_in_campaign(campaign, Influencer, influencer_pk)
+        return self.edit(
+            lambda data: InfluencerForm(data, instance=influencer, campaign=campaign),
+            influencers.save,
+            lambda: (
+                self.get_serializer(
+                    get_in_campaign(campaign, _influencers(campaign), influencer_pk)
+                ).data
+            ),
+            "influencer",
+        )
+
 
 # ---- tactics: the board ----------------------------------------------------
 
@@ -558,26 +612,14 @@ class TacticDetail(ApiView):
     )
     def patch(self, request, campaign_pk, tactic_pk):
         campaign, tactic = self.locate(write=True)
-        base = _form_values(TacticForm(instance=tactic, campaign=campaign))
-        base.pop("version", None)  # the caller's, or the save is refused
-        form = TacticForm(
-            form_data(request.data, base), instance=tactic, campaign=campaign
+        return self.edit(
+            lambda data: TacticForm(data, instance=tactic, campaign=campaign),
+            lambda form: logic.save_card(form, request.user),
+            lambda: (
+                self.get_serializer(_tactics(self, campaign).get(pk=tactic.pk)).data
+            ),
+            "card",
         )
-        if not form.is_valid():
-            raise Invalid(form_errors(form))
-        if not logic.save_card(form, request.user):
-            current = _tactics(self, campaign).get(pk=tactic.pk)
-            raise Conflict(
-                "Someone saved a newer version of this card meanwhile; nothing "
-                "was saved. Read it again, then send your change with its version.",
-                current=self.get_serializer(current).data,
-                fields={
-                    name: ["Saved meanwhile as shown in `current`."]
-                    for name in form.conflict.saved
-                },
-            )
-        tactic = _tactics(self, campaign).get(pk=tactic.pk)
-        return Response(self.get_serializer(tactic).data)
 
 
 class _MoveForm(MoveForm):
@@ -670,6 +712,43 @@ class MilestoneList(ApiView):
         milestone = milestones.add(form, campaign, request.user)
         return Response(
             self.get_serializer(milestone).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MilestoneDetail(ApiView):
+    serializer_class = s.MilestoneSerializer
+
+    def locate(self):
+        return get_in_campaign(self.campaign(), Milestone, self.kwargs["milestone_pk"])
+
+    @extend_schema(
+        summary="One milestone", responses={200: s.MilestoneSerializer, **ERRORS}
+    )
+    def get(self, request, campaign_pk, milestone_pk):
+        return Response(self.get_serializer(self.locate()).data)
+
+    @extend_schema(
+        summary="Change a milestone",
+        description="Send `version` as you read it and only the fields to "
+        "change; a save over a newer version is a 409.",
+        request=s.MilestoneEditSerializer,
+        responses={200: s.MilestoneSerializer, **ERRORS, **CONFLICT},
+    )
+    def patch(self, request, campaign_pk, milestone_pk):
+        campaign = self.campaign(write=True)
+        milestone = get_in_campaign(campaign, Milestone, milestone_pk)
+        was_reached = bool(milestone.reached_at)
+        return self.edit(
+            lambda data: MilestoneForm(data, instance=milestone, campaign=campaign),
+            lambda form: milestones.save_edit(
+                form, campaign, request.user, was_reached
+            ),
+            lambda: (
+                self.get_serializer(
+                    get_in_campaign(campaign, Milestone, milestone_pk)
+                ).data
+            ),
+            "milestone",
         )
 
 

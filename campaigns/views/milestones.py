@@ -88,15 +88,9 @@ def milestone_edit(request, campaign_pk, milestone_pk):
     saved = get_in_campaign(campaign, Milestone, milestone_pk)
     if request.method == "POST":
         form = MilestoneForm(request.POST, instance=milestone, campaign=campaign)
-
-        def write():
-            versions.save_fields(form)
-            if {"current_value", "target_value"} & set(form.changed_data):
-                logic.record_progress(
-                    campaign, request.user, milestone, bool(saved.reached_at)
-                )
-
-        if form.is_valid() and versions.save(form, write):
+        if form.is_valid() and logic.save_edit(
+            form, campaign, request.user, bool(saved.reached_at)
+        ):
             messages.success(request, f"Milestone “{milestone}” saved.")
             return redirect("milestone_list", campaign.pk)
         if form.conflict and not form.conflict.missing:

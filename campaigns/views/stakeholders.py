@@ -10,7 +10,7 @@ from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import StakeholderForm
 from ..insights.panels import stakeholder_panels
-from ..models import Activity, Stakeholder, Stance
+from ..models import Stakeholder, Stance
 from ..objections import panel as objection_panel
 from .campaigns import only_reading, send_back, writable_campaign
 
@@ -124,19 +124,9 @@ def stakeholder_edit(request, campaign_pk, stakeholder_pk):
         return send_back(request, stakeholder)
     if request.method == "POST":
         form = StakeholderForm(request.POST, instance=stakeholder, campaign=campaign)
-
-        def write():
-            versions.save_fields(form)
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.STAKEHOLDER_UPDATED,
-                f"Updated {stakeholder.name}",
-                stakeholder=stakeholder,
-                data={"fields": form.changed_data, "version": stakeholder.version},
-            )
-
-        if form.is_valid() and people.save(form, write):
+        if form.is_valid() and people.save_edit(
+            form, campaign, stakeholder, request.user
+        ):
             messages.success(request, f"{stakeholder.name} saved.")
             return redirect(stakeholder)
         status = versions.status(form)
