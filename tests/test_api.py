@@ -627,6 +627,44 @@ def test_each_token_has_its_own_rate_limit_kept_in_the_database(world, settings)
     assert second.get(url).status_code == 200
 
 
+def test_an_unknown_api_address_is_a_json_404(world):
+    client = api(world.member)
+    for path in ("/api/v1/nothing/", "/api/v1/campaigns/0/", "/api/v1/campaigns/x/"):
+        response = client.post(path)
+        assert response.status_code == 404, path
+        assert "/api/v1/docs/" in response.json()["detail"]
+    # Without the final slash a GET is sent to the address with it.
+    response = client.get("/api/v1/teams", {"page": "1"})
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/teams/?page=1"
+
+
+def test_lists_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    campaign, stakeholder = world.objects["campaign"], world.objects["stakeholder"]
+    client = api(world.member)
+    urls = [
+        tactics_url(campaign),
+        reverse("api_influencers", args=[campaign.pk]),
+        reverse("api_activity", args=[campaign.pk]),
+        reverse("api_campaigns"),
+    ]
+    for url in urls:
+        client.get(url)  # the token's last use is written once a minute
+        with django_assert_max_num_queries(12) as few:
+            client.get(url)
+        for n in range(10):
+            tactic = f.TacticFactory(campaign=campaign, assignee=world.member)
+            tactic.targets.add(stakeholder)
+            f.InfluenceFactory(
+                influencer=f.InfluencerFactory(campaign=campaign),
+                stakeholder=stakeholder,
+            )
+            f.ActivityFactory(campaign=campaign, actor=world.owner, summary=str(n))
+            f.CampaignFactory(team=world.team, lead=world.owner)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            client.get(url)
+
+
 # ---- the docs --------------------------------------------------------------------
 
 

@@ -7,8 +7,9 @@ Both are public: they describe the API, not anyone's data.
 
 import json
 
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_safe
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -169,4 +170,27 @@ def docs_page(request):
             "title": spec.get("info", {}).get("title", "API"),
             "example_token": EXAMPLE_TOKEN,
         },
+    )
+
+
+def not_found(request, rest=""):
+    """Any other address under /api/v1/: a JSON 404 that points at the docs,
+    or, for a GET without its final slash, the address with it (as
+    APPEND_SLASH would, had this route not matched first)."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                request.path + "/" + (f"?{query}" if query else "")
+            )
+    return JsonResponse(
+        {
+            "detail": "No such endpoint: see "
+            f"{request.build_absolute_uri(reverse('api_docs'))} for the ones there are."
+        },
+        status=404,
     )

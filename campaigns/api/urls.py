@@ -1,6 +1,6 @@
 """/api/v1/: the routes mirror the web's (campaigns/urls.py), ids and all."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import docs, views
 
@@ -64,4 +64,6 @@ urlpatterns = [
     path("teams/<id:team_pk>/", views.TeamDetail.as_view(), name="api_team"),
     path("campaigns/", views.CampaignList.as_view(), name="api_campaigns"),
     path("campaigns/<id:campaign_pk>/", include(campaign_urls)),
+    # Last: anything else here is a JSON 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", docs.not_found),
 ]
