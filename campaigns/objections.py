@@ -3,7 +3,9 @@ and raising one."""
 
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 
+from .access import get_in_campaign
 from .models import Activity, Evidence, Objection
 
 
@@ -63,4 +65,29 @@ def raise_objection(form, campaign, stakeholder, actor):
             stakeholder=stakeholder,
             data={"objection": objection.pk},
         )
+    return objection
+
+
+def mark_answered(campaign, objection_pk, answered, actor):
+    """Mark the objection answered (or open again); the objection. Records
+    the change once, however many times it is asked for."""
+    with transaction.atomic():
+        objection = get_in_campaign(
+            campaign,
+            Objection.objects.select_for_update().select_related("stakeholder"),
+            objection_pk,
+        )
+        if answered != (not objection.is_open):
+            objection.answered_at = timezone.now() if answered else None
+            objection.answered_by = actor if answered else None
+            objection.save(update_fields=["answered_at", "answered_by"])
+            Activity.record(
+                campaign,
+                actor,
+                Activity.Verb.OBJECTION_ANSWERED,
+                f"{objection.stakeholder.name}'s “{objection.text}” "
+                + ("answered" if answered else "reopened"),
+                stakeholder=objection.stakeholder,
+                data={"objection": objection.pk, "answered": answered},
+            )
     return objection

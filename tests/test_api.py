@@ -396,6 +396,14 @@ def test_an_objection_recorded_through_the_api(world):
     listed = client.get(reverse("api_objections", args=[campaign.pk]), {"open": "true"})
     assert response.json()["id"] in {o["id"] for o in listed.json()["results"]}
     assert post(client, url, {"text": ""}).status_code == 400
+    answer = reverse("api_objection_answer", args=[campaign.pk, response.json()["id"]])
+    for _ in range(2):
+        response = post(client, answer, {"answered": True})
+        assert response.status_code == 200 and not response.json()["is_open"]
+    assert Activity.objects.filter(verb=Activity.Verb.OBJECTION_ANSWERED).count() == 1
+    response = post(client, answer, {"answered": False})
+    assert response.json()["is_open"]
+    assert post(client, answer, {"answered": "maybe"}).status_code == 400
 
 
 def test_a_campaign_edited_through_the_api(world):

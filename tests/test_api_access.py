@@ -81,6 +81,7 @@ WRITES = {
     "api_milestone_progress": [("post", _milestone_progress, 200)],
     "api_objections": [],
     "api_objection_create": [("post", {"text": "No budget this year"}, 201)],
+    "api_objection_answer": [("post", {"answered": True}, 200)],
     "api_reports": [
         ("post", {"period_start": "2026-01-01", "period_end": "2026-01-31"}, 201)
     ],
@@ -93,6 +94,7 @@ WRITE_ONLY = {
     "api_milestone_progress",
     "api_influence_add",
     "api_objection_create",
+    "api_objection_answer",
 }
 # Not under a team or campaign: an outsider reads their own (and sees none
 # of this team's).

@@ -746,6 +746,7 @@ def their_counts(fuzz):
         Activity.objects.filter(campaign=campaign).count(),
         StanceChange.objects.filter(stakeholder__campaign=campaign).count(),
         Objection.objects.filter(campaign=campaign).count(),
+        list(Objection.objects.filter(campaign=campaign).values("answered_at")),
     )
 
 
@@ -885,6 +886,14 @@ def test_api_writes(fuzz, api_client, data):
             "POST",
             reverse("api_influence_add", args=[campaign, influencer]),
             data.draw(json_body(stakeholder=[foreign], strength=[numbers])),
+        )
+    objection = data.draw(child_id(fuzz, "objection"))
+    if objection < 2**63:
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_objection_answer", args=[campaign, objection]),
+            data.draw(json_body(answered=[st.booleans()])),
         )
     milestone = data.draw(child_id(fuzz, "milestone"))
     if milestone < 2**63:

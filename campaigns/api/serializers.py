@@ -380,6 +380,10 @@ InfluencerEditSerializer = _edit(InfluencerCreateSerializer)
 MilestoneEditSerializer = _edit(MilestoneCreateSerializer)
 
 
+class ObjectionAnswerSerializer(serializers.Serializer):
+    answered = serializers.BooleanField(help_text="false opens it again.")
+
+
 class ReportCreateSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()

@@ -52,6 +52,11 @@ campaign_urls = [
         name="api_milestone_progress",
     ),
     path("objections/", views.ObjectionList.as_view(), name="api_objections"),
+    path(
+        "objections/<id:objection_pk>/answer/",
+        views.ObjectionAnswer.as_view(),
+        name="api_objection_answer",
+    ),
     path("reports/", views.ReportList.as_view(), name="api_reports"),
     path("reports/<id:report_pk>/", views.ReportDetail.as_view(), name="api_report"),
     path("activity/", views.ActivityList.as_view(), name="api_activity"),

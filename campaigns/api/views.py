@@ -44,6 +44,7 @@ from ..models import (
     Influencer,
     Membership,
     Milestone,
+    Objection,
     ReportStatus,
     Stakeholder,
     StanceChange,
@@ -835,6 +836,37 @@ class ObjectionCreate(ApiView):
         return Response(
             self.get_serializer(objection).data, status=status.HTTP_201_CREATED
         )
+
+
+class ObjectionAnswer(ApiView):
+    serializer_class = s.ObjectionSerializer
+
+    def locate(self):
+        get_in_campaign(self.campaign(), Objection, self.kwargs["objection_pk"])
+
+    @extend_schema(
+        summary="Mark an objection answered, or open again",
+        request=s.ObjectionAnswerSerializer,
+        responses={200: s.ObjectionSerializer, **ERRORS},
+    )
+    def post(self, request, campaign_pk, objection_pk):
+        campaign = self.campaign(write=True)
+        get_in_campaign(campaign, Objection, objection_pk)
+        form = _AnswerForm(form_data(request.data))
+        if not form.is_valid():
+            raise Invalid(form_errors(form))
+        objection = objections.mark_answered(
+            campaign, objection_pk, form.cleaned_data["answered"], request.user
+        )
+        return Response(self.get_serializer(objection).data)
+
+
+class _AnswerForm(forms.Form):
+    answered = forms.TypedChoiceField(
+        choices=[("true", "Answered"), ("false", "Open")],
+        coerce=lambda value: value == "true",
+        error_messages={"required": "Say whether it is answered: true or false."},
+    )
 
 
 def _reports(view, campaign):
