@@ -52,3 +52,8 @@ def link(form, campaign, influencer, actor):
         data={"influencer": influencer.pk, "strength": influence.strength},
     )
     return influence
+
+
+def unlink(influence):
+    """Remove a link; what the influencer list's "Remove" does."""
+    influence.delete()

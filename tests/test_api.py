@@ -380,6 +380,13 @@ def test_influencers_added_and_linked_through_the_api(world):
     theirs = world.foreign["stakeholder"].pk
     response = post(client, url, {"stakeholder": theirs, "strength": 2})
     assert response.status_code == 400
+    unlink = reverse("api_influence", args=[campaign.pk, pat, link["id"]])
+    assert client.delete(unlink).status_code == 204
+    assert client.delete(unlink).status_code == 404
+    assert (
+        client.get(reverse("api_influencer", args=[campaign.pk, pat])).json()["links"]
+        == []
+    )
 
 
 def test_an_objection_recorded_through_the_api(world):

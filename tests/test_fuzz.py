@@ -868,6 +868,14 @@ def test_api_writes(fuzz, api_client, data):
         data.draw(json_body(name=[], relationship=[], notes=[])),
     )
     influencer = data.draw(child_id(fuzz, "influencer"))
+    link = data.draw(child_id(fuzz, "influence"))
+    if influencer < 2**63 and link < 2**63 and data.draw(st.booleans()):
+        api_send(
+            api_client,
+            "DELETE",
+            reverse("api_influence", args=[campaign, influencer, link]),
+            data.draw(json_values),
+        )
     if influencer < 2**63:
         api_send(
             api_client,

@@ -33,6 +33,11 @@ campaign_urls = [
         views.InfluenceCreate.as_view(),
         name="api_influence_add",
     ),
+    path(
+        "influencers/<id:influencer_pk>/links/<id:influence_pk>/",
+        views.InfluenceDetail.as_view(),
+        name="api_influence",
+    ),
     path("tactics/", views.TacticList.as_view(), name="api_tactics"),
     path("tactics/<id:tactic_pk>/", views.TacticDetail.as_view(), name="api_tactic"),
     path(

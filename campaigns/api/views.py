@@ -11,6 +11,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import QueryDict
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import (
@@ -405,6 +406,24 @@ class StanceChangeCreate(ApiView):
         return Response(
             self.get_serializer(stakeholder).data, status=status.HTTP_201_CREATED
         )
+
+
+class InfluenceDetail(ApiView):
+    def locate(self):
+        campaign = self.campaign()
+        influencer = get_in_campaign(campaign, Influencer, self.kwargs["influencer_pk"])
+        return get_object_or_404(
+            Influence, pk=self.kwargs["influence_pk"], influencer=influencer
+        )
+
+    @extend_schema(
+        summary="Remove a link between an influencer and a stakeholder",
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request, campaign_pk, influencer_pk, influence_pk):
+        self.campaign(write=True)
+        influencers.unlink(self.locate())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _influencers(campaign):

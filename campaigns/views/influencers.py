@@ -138,7 +138,7 @@ def influence_delete(request, campaign_pk, influencer_pk, influence_pk):
     )
     if request.method != "POST":
         return redirect("influencer_list", campaign.pk)
-    influence.delete()
+    logic.unlink(influence)
     messages.success(
         request, f"{influencer.name} unlinked from {influence.stakeholder.name}."
     )
