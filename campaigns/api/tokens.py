@@ -70,7 +70,8 @@ def revoke(user, token_pk):
 
 
 def of(user):
-    """A person's tokens that still work, newest first, then the rest."""
+    """A person's tokens not revoked, newest first (expired ones too: the
+    page says so)."""
     return list(ApiToken.objects.filter(user=user, revoked_at=None))
 
 
