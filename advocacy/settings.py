@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "campaigns",
 ]
 
@@ -331,6 +333,46 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     USER_CACHE = False
+
+# The JSON API under /api/v1/ (campaigns/api/): personal access tokens, or
+# the browser's session with its CSRF check; JSON in and out only (DRF's
+# browsable pages need inline script, which the policy below forbids).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "campaigns.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["campaigns.api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "campaigns.api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "campaigns.api.errors.handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Advocacy API",
+    "DESCRIPTION": "Teams, campaigns, stakeholders, influencers, tactics, "
+    "milestones, objections, progress reports and activity, as the web pages "
+    "show them to you.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Ids in URLs (campaigns/converters.py) are positive integers.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},
+    # Choices are listed with their values; no markdown list in descriptions.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TacticStatusEnum": "campaigns.models.TacticStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "ReportStatusEnum": "campaigns.models.ReportStatus",
+    },
+}
+# Requests per token (or per signed-in person) in each window, counted
+# across every process (campaigns/throttle.py).
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
 
 # A strict policy: no inline script or style anywhere; the few scripts carry
 # the per-request nonce.

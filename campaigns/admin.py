@@ -319,3 +319,13 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["user__email", "text"]
     raw_id_fields = ["user", "campaign", "tactic", "stakeholder", "actor"]
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "revoked_at"]
+    list_filter = ["read_only"]
+    search_fields = ["name", "user__email", "prefix"]
+    raw_id_fields = ["user"]
+    # Only a hash, but still nothing to show or edit by hand.
+    exclude = ["key_hash"]

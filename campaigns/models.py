@@ -1691,3 +1691,38 @@ class Notification(models.Model):
                 "stakeholder_detail", args=[self.campaign_id, self.stakeholder_id]
             )
         return reverse("campaign_detail", args=[self.campaign_id])
+
+
+class ApiToken(models.Model):
+    """A personal access token for the JSON API (campaigns/api/).
+
+    The key is shown once when it is made; only its sha256 is kept, with a
+    short prefix of the key itself so that a person can tell their tokens
+    apart and the API can find the row. A token acts as its person, in
+    their teams with their roles, and may be limited to reading."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What it is for.")
+    prefix = models.CharField(max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    read_only = models.BooleanField(
+        "read only", default=False, help_text="It can read but not change anything."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…) of {self.user}"
+
+    @property
+    def is_active(self):
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

@@ -1,8 +1,12 @@
-"""Objections and the evidence that answers them, read in bounded queries."""
+"""Objections and the evidence that answers them, read in bounded queries,
+and raising one."""
 
+from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 
-from .models import Evidence, Objection
+from .access import get_in_campaign
+from .models import Activity, Evidence, Objection
 
 
 def open_by_decider(campaign):
@@ -42,3 +46,48 @@ def panel(stakeholder, can_write, form=None):
         "objection_form": (form or ObjectionForm()) if can_write else None,
         "common_objections": COMMON_OBJECTIONS,
     }
+
+
+def raise_objection(form, campaign, stakeholder, actor):
+    """Save a valid new-objection form for `stakeholder` and record it: the
+    stakeholder page's form and the API's."""
+    with transaction.atomic():
+        objection = form.save(commit=False)
+        objection.campaign = campaign
+        objection.stakeholder = stakeholder
+        objection.created_by = actor
+        objection.save()
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.OBJECTION_RAISED,
+            f"{stakeholder.name} objects: “{objection.text}”",
+            stakeholder=stakeholder,
+            data={"objection": objection.pk},
+        )
+    return objection
+
+
+def mark_answered(campaign, objection_pk, answered, actor):
+    """Mark the objection answered (or open again); the objection. Records
+    the change once, however many times it is asked for."""
+    with transaction.atomic():
+        objection = get_in_campaign(
+            campaign,
+            Objection.objects.select_for_update().select_related("stakeholder"),
+            objection_pk,
+        )
+        if answered != (not objection.is_open):
+            objection.answered_at = timezone.now() if answered else None
+            objection.answered_by = actor if answered else None
+            objection.save(update_fields=["answered_at", "answered_by"])
+            Activity.record(
+                campaign,
+                actor,
+                Activity.Verb.OBJECTION_ANSWERED,
+                f"{objection.stakeholder.name}'s “{objection.text}” "
+                + ("answered" if answered else "reopened"),
+                stakeholder=objection.stakeholder,
+                data={"objection": objection.pk, "answered": answered},
+            )
+    return objection

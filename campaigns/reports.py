@@ -9,6 +9,7 @@ never part of them.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import dateformat, timezone
 
@@ -364,6 +365,21 @@ def create_report(campaign, start, end, created_by, **fields):
         created_by=created_by,
         **fields,
     )
+
+
+def draft(campaign, start, end, actor):
+    """A new draft for the period, recorded in the campaign's activity: the
+    report page's "Draft" button and the API's."""
+    with transaction.atomic():
+        report = create_report(campaign, start, end, actor)
+        Activity.record(
+            campaign,
+            actor,
+            Activity.Verb.REPORT_DRAFTED,
+            f"Drafted the progress report “{report.title}”",
+            data={"report": report.pk},
+        )
+    return report
 
 
 def blocks(text):

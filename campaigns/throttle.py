@@ -7,12 +7,16 @@ shares them. While Redis is unreachable the cache cannot count (django-redis,
 told to ignore connection errors, answers None instead of a count), so the
 count moves to a row in the database and the limit still holds across
 processes. With the embedded per-process cache each process counts on its own,
-so the effective limit there is the limit times the processes.
+so the effective limit there is the limit times the processes, unless the
+caller asks for a `shared` count (the API's per-token limit), which then
+lives in the database.
 """
 
 import datetime
 import hashlib
+import math
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -27,9 +31,13 @@ def _key(scope, value):
     return f"throttle:{scope}:{digest}"
 
 
-def hit(scope, value, limit, window=HOUR):
-    """Count one attempt; False once `limit` attempts fell within `window`."""
+def hit(scope, value, limit, window=HOUR, shared=False):
+    """Count one attempt; False once `limit` attempts fell within `window`.
+
+    `shared`: the count holds across processes even without Redis."""
     key = _key(scope, value)
+    if shared and not settings.REDIS_CACHE_URL:
+        return _hit_in_database(key, limit, window)
     # add() starts the window only if no count exists yet.
     added = cache.add(key, 1, timeout=window)
     if added is None:
@@ -59,6 +67,17 @@ def _hit_in_database(key, limit, window):
         row.count += 1
         row.save(update_fields=["count"])
     return row.count <= limit
+
+
+def hit_in_window(scope, value, limit, window, now=None):
+    """Count one request in the fixed window of `window` seconds that `now`
+    falls in, shared across processes; 0 while within `limit`, else the
+    seconds until the next window starts (for Retry-After)."""
+    moment = (now or timezone.now()).timestamp()
+    index = int(moment // window)
+    if hit(scope, f"{value}:{index}", limit, window, shared=True):
+        return 0
+    return max(1, math.ceil((index + 1) * window - moment))
 
 
 def reset(scope, value):

@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 from .converters import IdConverter
 from .views import (
     accounts,
+    api_tokens,
     board,
     calendar,
     campaigns,
@@ -407,6 +408,10 @@ urlpatterns = [
         listening.listening_unsubscribe,
         name="listening_unsubscribe",
     ),
+    path("settings/api-tokens/new/", api_tokens.token_create, name="api_token_create"),
+    path(
+        "settings/api-tokens/revoke/", api_tokens.token_revoke, name="api_token_revoke"
+    ),
     path(
         "settings/calendar/new-address/",
         calendar.reset_personal,
@@ -416,4 +421,6 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     # A sent progress report's read-only copy, opened from its email.
     path("shared/reports/<str:token>/", reports.report_shared, name="report_shared"),
+    # The JSON API, for the team's other tools (campaigns/api/).
+    path("api/v1/", include("campaigns.api.urls")),
 ]

@@ -6,6 +6,7 @@ team's data never changes. The example counts stay modest so CI stays fast.
 """
 
 import base64
+import json
 import re
 
 import pytest
@@ -811,3 +812,313 @@ def test_notification_forms(fuzz, data):
     assert Notification.objects.get(pk=theirs.pk).read_at is None
     writers_url = reverse("campaign_writers", args=[fuzz.theirs["campaign"].pk])
     assert fuzz.client.get(writers_url).status_code == 404
+
+
+# ---- the JSON API's writes ----------------------------------------------------
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from(EDGES + [-n for n in EDGES]),
+    st.floats(allow_nan=False),
+    odd_text,
+    numbers,
+    dates,
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def json_body(**fields):
+    """A JSON object with each field missing, odd or as given, and sometimes
+    not an object at all."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            name: st.one_of(json_values, *choices) for name, choices in fields.items()
+        },
+    ) | st.one_of(json_values, st.just("{not json"), st.just(b"\xff\xfe"))
+
+
+def api_send(client, method, url, body):
+    raw = body in ("{not json", b"\xff\xfe")
+    payload = body if raw else json.dumps(body)
+    response = client.generic(method, url, payload, content_type="application/json")
+    assert response.status_code < 500, (method, url, body, response.status_code)
+    return response
+
+
+def their_counts(fuzz):
+    from campaigns.models import Activity, Objection, ProgressReport, StanceChange
+
+    campaign = fuzz.theirs["campaign"]
+    return (
+        ProgressReport.objects.filter(campaign=campaign).count(),
+        Activity.objects.filter(campaign=campaign).count(),
+        StanceChange.objects.filter(stakeholder__campaign=campaign).count(),
+        Objection.objects.filter(campaign=campaign).count(),
+        list(Objection.objects.filter(campaign=campaign).values("answered_at")),
+    )
+
+
+@pytest.fixture
+def api_client(fuzz):
+    from campaigns.api import tokens
+
+    _, key = tokens.create(fuzz.world.owner, "Fuzz")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@FUZZ
+@given(data=st.data())
+def test_api_writes(fuzz, api_client, data):
+    """Every write of the API with odd ids, the other team's ids and odd
+    bodies: never a server error, nothing of the other team changes, and a
+    board's ranks stay distinct."""
+    before = fuzz.snapshot()
+    theirs_before = their_counts(fuzz)
+    campaign = data.draw(
+        st.sampled_from([fuzz.mine["campaign"].pk, fuzz.theirs["campaign"].pk])
+    )
+    tactic = data.draw(child_id(fuzz, "tactic"))
+    foreign = fuzz.foreign_ids()
+    statuses = st.sampled_from(TacticStatus.values)
+    if tactic < 2**63:
+        move = reverse("api_tactic_move", args=[campaign, tactic])
+        api_send(
+            api_client,
+            "POST",
+            move,
+            data.draw(
+                json_body(
+                    status=[statuses],
+                    position=[st.integers(-5, 50)],
+                    board_version=[st.integers(0, 100)],
+                )
+            ),
+        )
+        edit = reverse("api_tactic", args=[campaign, tactic])
+        api_send(
+            api_client,
+            "PATCH",
+            edit,
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["tactic"]))],
+                    title=[],
+                    assignee=[foreign],
+                    targets=[st.lists(foreign, max_size=3)],
+                    influencer=[foreign],
+                    milestone=[foreign],
+                    due_on=[dates],
+                    repeat=[st.sampled_from(["", "weekly", "custom"])],
+                    custom_rule=[],
+                    contribution=[numbers],
+                    is_private=[st.booleans()],
+                )
+            ),
+        )
+    api_send(
+        api_client,
+        "PATCH",
+        reverse("api_campaign", args=[campaign]),
+        data.draw(
+            json_body(
+                version=[st.just(version_of(fuzz.mine["campaign"]))],
+                name=[],
+                goal=[],
+                lead=[foreign],
+                status=[st.sampled_from(["active", "won", "x"])],
+                starts_on=[dates],
+                ends_on=[dates],
+                report_every_days=[numbers],
+                deciders_needed=[numbers],
+            )
+        ),
+    )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_tactics", args=[campaign]),
+        data.draw(json_body(title=[], status=[statuses])),
+    )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_stakeholders", args=[campaign]),
+        data.draw(
+            json_body(
+                name=[],
+                power=[numbers],
+                interest=[numbers],
+                stance=[st.integers(0, 7)],
+                relationship_owner=[foreign],
+                email=[],
+                is_decider=[st.booleans()],
+            )
+        ),
+    )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_milestones", args=[campaign]),
+        data.draw(
+            json_body(
+                title=[],
+                target_value=[numbers],
+                current_value=[numbers],
+                unit=[],
+                due_on=[dates],
+            )
+        ),
+    )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_influencers", args=[campaign]),
+        data.draw(json_body(name=[], relationship=[], notes=[])),
+    )
+    influencer = data.draw(child_id(fuzz, "influencer"))
+    link = data.draw(child_id(fuzz, "influence"))
+    if influencer < 2**63 and link < 2**63 and data.draw(st.booleans()):
+        api_send(
+            api_client,
+            "DELETE",
+            reverse("api_influence", args=[campaign, influencer, link]),
+            data.draw(json_values),
+        )
+    if influencer < 2**63:
+        api_send(
+            api_client,
+            "PATCH",
+            reverse("api_influencer", args=[campaign, influencer]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["influencer"]))],
+                    name=[st.just(fuzz.theirs["influencer"].name)],
+                    notes=[],
+                )
+            ),
+        )
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_influence_add", args=[campaign, influencer]),
+            data.draw(json_body(stakeholder=[foreign], strength=[numbers])),
+        )
+    objection = data.draw(child_id(fuzz, "objection"))
+    if objection < 2**63:
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_objection_answer", args=[campaign, objection]),
+            data.draw(json_body(answered=[st.booleans()])),
+        )
+    milestone = data.draw(child_id(fuzz, "milestone"))
+    if milestone < 2**63:
+        api_send(
+            api_client,
+            "PATCH",
+            reverse("api_milestone", args=[campaign, milestone]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["milestone"]))],
+                    title=[],
+                    target_value=[numbers],
+                    current_value=[numbers],
+                    due_on=[dates],
+                )
+            ),
+        )
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_milestone_progress", args=[campaign, milestone]),
+            data.draw(
+                json_body(
+                    current_value=[numbers],
+                    version=[st.just(version_of(fuzz.mine["milestone"]))],
+                )
+            ),
+        )
+    stakeholder = data.draw(child_id(fuzz, "stakeholder"))
+    if stakeholder < 2**63:
+        api_send(
+            api_client,
+            "PATCH",
+            reverse("api_stakeholder", args=[campaign, stakeholder]),
+            data.draw(
+                json_body(
+                    version=[st.just(version_of(fuzz.mine["stakeholder"]))],
+                    name=[st.just(fuzz.mine["listener"].stakeholder.name)],
+                    power=[numbers],
+                    stance=[st.integers(0, 7)],
+                    relationship_owner=[foreign],
+                )
+            ),
+        )
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_stance_change", args=[campaign, stakeholder]),
+            data.draw(
+                json_body(to_stance=[st.integers(0, 7)], reason=[], tactic=[foreign])
+            ),
+        )
+        api_send(
+            api_client,
+            "POST",
+            reverse("api_objection_create", args=[campaign, stakeholder]),
+            data.draw(json_body(text=[], details=[])),
+        )
+    api_send(
+        api_client,
+        "POST",
+        reverse("api_reports", args=[campaign]),
+        data.draw(json_body(period_start=[dates], period_end=[dates])),
+    )
+    assert fuzz.snapshot() == before
+    assert their_counts(fuzz) == theirs_before
+    for status in TacticStatus.values:
+        ranks = list(
+            Tactic.objects.filter(campaign=fuzz.mine["campaign"], status=status)
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        assert ranks == sorted(set(ranks))
+
+
+@FUZZ
+@given(data=st.data())
+def test_api_token_forms(fuzz, data):
+    """Making and revoking tokens with odd names, lifetimes and ids: never a
+    server error, and another person's token is never revoked."""
+    from campaigns.api import tokens
+    from campaigns.models import ApiToken
+
+    theirs, _ = tokens.create(fuzz.world.outsider, "Theirs")
+    htmx = data.draw(st.booleans())
+    fuzz.post(
+        reverse("api_token_create"),
+        {
+            "name": data.draw(field()),
+            "lifetime": data.draw(field(st.sampled_from(["30", "never", "0"]))),
+            "read_only": data.draw(field(st.sampled_from(["on", "false"]))),
+        },
+        htmx,
+    )
+    fuzz.post(
+        reverse("api_token_revoke"),
+        {"token": data.draw(field(st.just(str(theirs.pk))))},
+        htmx,
+    )
+    assert ApiToken.objects.get(pk=theirs.pk).revoked_at is None
+    for token in ApiToken.objects.filter(user=fuzz.world.owner):
+        assert len(token.name) <= 100

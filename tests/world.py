@@ -43,6 +43,9 @@ PUBLIC = {
     "report_shared",
     "calendar_feed",
     "listening_unsubscribe",
+    # The API's description: no one's data.
+    "api_schema",
+    "api_docs",
 }
 
 # About the user's own account, not a team's data: a viewer may post here.
@@ -58,6 +61,8 @@ PERSONAL = {
     "notice_open",
     "notice_read",
     "notice_read_all",
+    "api_token_create",
+    "api_token_revoke",
 }
 
 # Team administration: members and viewers both get 403.
@@ -96,6 +101,16 @@ WRITERS_ONLY = {"import_stakeholders", "import_influencers", "import_tactics"}
 # The campaign's lead only (the owner in World): other members and viewers
 # get 403 for a POST.
 LEAD_ONLY = {"campaign_calendar"}
+
+
+# The JSON API answers tokens (or the session) with JSON: 401 rather than a
+# redirect to the login page. Its own matrix, with every kind of token, is
+# tests/test_api_access.py, which fails for an API URL it has no case for.
+API_ROUTE = "api/v1/"
+
+
+def is_api(pattern):
+    return str(pattern.pattern).startswith(API_ROUTE) and pattern.name not in PUBLIC
 
 
 def walk(patterns, prefix=""):
@@ -253,7 +268,9 @@ class World:
 # for it (viewers' included) and is made from the report, not data anyone
 # typed. tests/test_access.py checks refused requests queue none. A person's
 # calendar address is made the first time their email settings show it.
-DERIVED = {"campaigns.ReportPdf", "campaigns.CalendarFeed"}
+# The API's rate limit counts requests in the database when there is no
+# Redis (campaigns/throttle.py): a count, not data.
+DERIVED = {"campaigns.ReportPdf", "campaigns.CalendarFeed", "campaigns.ThrottleWindow"}
 
 
 def row_counts():
@@ -265,4 +282,9 @@ def row_counts():
 
 
 def private_patterns():
-    return [p for p in all_patterns() if p.name not in PUBLIC]
+    """The web's pages and forms that need a login (not the API's)."""
+    return [p for p in all_patterns() if p.name not in PUBLIC and not is_api(p)]
+
+
+def api_patterns():
+    return [p for p in all_patterns() if is_api(p)]

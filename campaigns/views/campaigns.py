@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .. import calendar_feed, versions
+from .. import calendar_feed, campaign_changes, versions
 from ..access import check_role, get_campaign
 from ..forms.campaigns import CampaignForm
 from ..insights.panels import campaign_panels
@@ -156,20 +156,7 @@ def campaign_edit(request, campaign_pk):
         return send_back(request, campaign)
     if request.method == "POST":
         form = CampaignForm(request.POST, instance=campaign, team=campaign.team)
-
-        def write():
-            versions.save_fields(form)
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.CAMPAIGN_UPDATED,
-                f"Updated {', '.join(form.changed_data).replace('_', ' ')}"
-                if form.changed_data
-                else "Saved the campaign",
-                data={"fields": form.changed_data, "version": campaign.version},
-            )
-
-        if form.is_valid() and versions.save(form, write):
+        if form.is_valid() and campaign_changes.save(form, campaign, request.user):
             messages.success(request, "Campaign saved.")
             return redirect(campaign)
         status = versions.status(form)

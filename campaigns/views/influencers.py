@@ -2,14 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 
+from .. import influencers as logic
 from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import InfluenceForm, InfluencerForm
-from ..models import Activity, Influence, Influencer
+from ..models import Influence, Influencer
 from .campaigns import only_reading, send_back, writable_campaign
 
 
@@ -54,17 +54,6 @@ def _render_list(request, campaign, *, form=None, link_form=None, status=200):
     )
 
 
-def _save_influencer(form):
-    """Saves over the version the form was loaded from (None on a conflict)."""
-    try:
-        return versions.save(form)
-    except IntegrityError:
-        form.add_error(
-            "name", "This campaign already has an influencer with this name."
-        )
-        return None
-
-
 @login_required
 def influencer_list(request, campaign_pk):
     campaign = get_campaign(request, campaign_pk)
@@ -80,13 +69,7 @@ def influencer_create(request, campaign_pk):
         # The add form lives on the list.
         return redirect("influencer_list", campaign.pk)
     form = InfluencerForm(request.POST, campaign=campaign)
-    if form.is_valid() and (influencer := _save_influencer(form)):
-        Activity.record(
-            campaign,
-            request.user,
-            Activity.Verb.INFLUENCER_ADDED,
-            f"Added influencer {influencer.name}",
-        )
+    if form.is_valid() and (influencer := logic.add(form, campaign, request.user)):
         messages.success(request, f"{influencer.name} added.")
         return redirect("influencer_list", campaign.pk)
     return _render_list(request, campaign, form=form, status=400)
@@ -101,7 +84,7 @@ def influencer_edit(request, campaign_pk, influencer_pk):
     saved_name = influencer.name
     if request.method == "POST":
         form = InfluencerForm(request.POST, instance=influencer, campaign=campaign)
-        if form.is_valid() and _save_influencer(form):
+        if form.is_valid() and logic.save(form):
             messages.success(request, f"{influencer.name} saved.")
             return redirect("influencer_list", campaign.pk)
         status = versions.status(form)
@@ -134,26 +117,13 @@ def influence_add(request, campaign_pk, influencer_pk):
         stakeholders=list(campaign.stakeholders.order_by("name")),
         prefix=f"link-{influencer.pk}",
     )
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                influence = form.save()
-        except IntegrityError:
-            form.add_error("stakeholder", "These two are already linked.")
-        else:
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.INFLUENCE_LINKED,
-                f"Linked {influencer.name} to {influence.stakeholder.name} "
-                f"(strength {influence.strength})",
-                stakeholder=influence.stakeholder,
-                data={"influencer": influencer.pk, "strength": influence.strength},
-            )
-            messages.success(
-                request, f"{influencer.name} linked to {influence.stakeholder.name}."
-            )
-            return redirect("influencer_list", campaign.pk)
+    if form.is_valid() and (
+        influence := logic.link(form, campaign, influencer, request.user)
+    ):
+        messages.success(
+            request, f"{influencer.name} linked to {influence.stakeholder.name}."
+        )
+        return redirect("influencer_list", campaign.pk)
     return _render_list(request, campaign, link_form=form, status=400)
 
 
@@ -168,7 +138,7 @@ def influence_delete(request, campaign_pk, influencer_pk, influence_pk):
     )
     if request.method != "POST":
         return redirect("influencer_list", campaign.pk)
-    influence.delete()
+    logic.unlink(influence)
     messages.success(
         request, f"{influencer.name} unlinked from {influence.stakeholder.name}."
     )

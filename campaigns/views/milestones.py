@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 
+from .. import milestones as logic
 from .. import versions
 from ..access import get_campaign, get_in_campaign
-from ..forms.campaigns import MilestoneForm, MilestoneProgressForm
-from ..models import Activity, Milestone
+from ..forms.campaigns import MilestoneForm
+from ..models import Milestone
 from .campaigns import only_reading, send_back, writable_campaign
 
 TEMPLATE = "campaigns/milestone_list.html"
@@ -16,35 +16,7 @@ TEMPLATE = "campaigns/milestone_list.html"
 
 def _progress_form(milestone, data=None):
     # One form per row: the prefix keeps their ids apart on the page.
-    return MilestoneProgressForm(
-        data,
-        prefix=f"m{milestone.pk}",
-        initial={"current_value": milestone.current_value},
-        record=milestone,
-    )
-
-
-def record_progress(campaign, actor, milestone, was_reached):
-    """The Activity for a milestone whose current value just changed."""
-    if milestone.reached_at and not was_reached:
-        verb, summary = Activity.Verb.MILESTONE_REACHED, f"Reached “{milestone}”"
-    else:
-        verb = Activity.Verb.MILESTONE_PROGRESSED
-        summary = f"“{milestone}” now at {milestone.current_value} of "
-        summary += f"{milestone.target_value} {milestone.unit}".rstrip()
-    Activity.record(
-        campaign,
-        actor,
-        verb,
-        summary,
-        milestone=milestone,
-        data={
-            "current": milestone.current_value,
-            "target": milestone.target_value,
-            # For telling a teammate whose save it refuses who saved it.
-            "version": milestone.version,
-        },
-    )
+    return logic.progress_form(milestone, data, prefix=f"m{milestone.pk}")
 
 
 def _render_list(request, campaign, bound=None, status=200):
@@ -100,15 +72,7 @@ def milestone_create(request, campaign_pk):
     if request.method == "POST":
         form = MilestoneForm(request.POST, campaign=campaign)
         if form.is_valid():
-            with transaction.atomic():
-                milestone = form.save()
-                Activity.record(
-                    campaign,
-                    request.user,
-                    Activity.Verb.MILESTONE_ADDED,
-                    f"Added milestone “{milestone}”",
-                    milestone=milestone,
-                )
+            milestone = logic.add(form, campaign, request.user)
             messages.success(request, f"Milestone “{milestone}” added.")
             return redirect("milestone_list", campaign.pk)
         return _render_form(request, campaign, form, status=400)
@@ -124,15 +88,9 @@ def milestone_edit(request, campaign_pk, milestone_pk):
     saved = get_in_campaign(campaign, Milestone, milestone_pk)
     if request.method == "POST":
         form = MilestoneForm(request.POST, instance=milestone, campaign=campaign)
-
-        def write():
-            versions.save_fields(form)
-            if {"current_value", "target_value"} & set(form.changed_data):
-                record_progress(
-                    campaign, request.user, milestone, bool(saved.reached_at)
-                )
-
-        if form.is_valid() and versions.save(form, write):
+        if form.is_valid() and logic.save_edit(
+            form, campaign, request.user, bool(saved.reached_at)
+        ):
             messages.success(request, f"Milestone “{milestone}” saved.")
             return redirect("milestone_list", campaign.pk)
         if form.conflict and not form.conflict.missing:
@@ -150,26 +108,9 @@ def milestone_progress(request, campaign_pk, milestone_pk):
     if request.method != "POST":
         get_in_campaign(campaign, Milestone, milestone_pk)
         return redirect("milestone_list", campaign.pk)
-    with transaction.atomic():
-        milestone = get_in_campaign(
-            campaign, Milestone.objects.select_for_update(), milestone_pk
-        )
-        form = _progress_form(milestone, request.POST)
-        changed = form.is_valid() and (
-            form.cleaned_data["current_value"] != milestone.current_value
-        )
-
-        def write():
-            was_reached = bool(milestone.reached_at)
-            milestone.set_current_value(form.cleaned_data["current_value"])
-            milestone.save(update_fields=["current_value", "reached_at"])
-            record_progress(campaign, request.user, milestone, was_reached)
-
-        # Over the version the row was loaded from, as an edit is: neither
-        # writes over the other.
-        saved = form.is_valid() and (not changed or versions.save(form, write))
-        if form.conflict and not form.conflict.missing:
-            milestone = form.conflict.current
+    milestone, form, saved = logic.set_progress(
+        campaign, milestone_pk, request.POST, request.user, prefix=f"m{milestone_pk}"
+    )
     if request.htmx:
         # The row swaps itself; a rejected value comes back with its message
         # (200, since htmx leaves the page alone on error statuses; a

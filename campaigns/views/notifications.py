@@ -9,6 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .. import calendar_feed
+from ..api import tokens as api_tokens
+from ..forms.api_tokens import ApiTokenForm
 from ..forms.notifications import NotificationPreferenceForm
 from ..mail import preference_for, read_unsubscribe_token
 from ..models import EmailKind, User
@@ -40,12 +42,23 @@ def preferences(request):
         return render(
             request, f"{TEMPLATE}#settings-form", {"form": form}, status=status
         )
+    return preferences_page(request, form=form, status=status)
+
+
+def preferences_page(request, form=None, token_form=None, status=200):
+    """The whole settings page; the token forms post elsewhere
+    (views/api_tokens.py) and come back here with their errors."""
+    if form is None:
+        form = NotificationPreferenceForm(instance=preference_for(request.user))
     feed = calendar_feed.personal_feed(request.user)
     context = {
         "form": form,
         "calendar_url": calendar_feed.feed_url(feed),
         "calendar_webcal": calendar_feed.webcal_url(feed),
         "calendar_notice": renewed(request, "personal"),
+        "token_form": token_form or ApiTokenForm(),
+        "tokens": api_tokens.of(request.user),
+        "new_token": api_tokens.shown_once(request.session),
     }
     return render(request, TEMPLATE, context, status=status)
 

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from .. import objections as logic
 from .. import versions
@@ -61,20 +60,7 @@ def objection_create(request, campaign_pk, stakeholder_pk):
         return redirect(stakeholder)
     form = ObjectionForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
-            objection = form.save(commit=False)
-            objection.campaign = campaign
-            objection.stakeholder = stakeholder
-            objection.created_by = request.user
-            objection.save()
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.OBJECTION_RAISED,
-                f"{stakeholder.name} objects: “{objection.text}”",
-                stakeholder=stakeholder,
-                data={"objection": objection.pk},
-            )
+        logic.raise_objection(form, campaign, stakeholder, request.user)
         messages.success(request, f"Objection recorded for {stakeholder.name}.")
         return redirect(f"{stakeholder.get_absolute_url()}#objections")
     # Back to the stakeholder's page with the message next to the field.
@@ -172,25 +158,7 @@ def objection_answer(request, campaign_pk, objection_pk):
         get_in_campaign(campaign, Objection, objection_pk)
         return redirect("objection_detail", campaign.pk, objection_pk)
     answered = request.POST.get("answered", "1") != "0"
-    with transaction.atomic():
-        objection = get_in_campaign(
-            campaign,
-            Objection.objects.select_for_update().select_related("stakeholder"),
-            objection_pk,
-        )
-        if answered != (not objection.is_open):
-            objection.answered_at = timezone.now() if answered else None
-            objection.answered_by = request.user if answered else None
-            objection.save(update_fields=["answered_at", "answered_by"])
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.OBJECTION_ANSWERED,
-                f"{objection.stakeholder.name}'s “{objection.text}” "
-                + ("answered" if answered else "reopened"),
-                stakeholder=objection.stakeholder,
-                data={"objection": objection.pk, "answered": answered},
-            )
+    objection = logic.mark_answered(campaign, objection_pk, answered, request.user)
     messages.success(
         request, "Marked as answered." if answered else "Objection reopened."
     )

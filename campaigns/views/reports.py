@@ -16,7 +16,7 @@ from .. import report_pdf as pdfs
 from .. import reports as content
 from ..access import get_campaign, get_in_campaign, require_write
 from ..forms.reports import ReportEmailForm, ReportForm, ReportPeriodForm
-from ..models import Activity, ProgressReport, ReportLink, ReportPdf, ReportStatus
+from ..models import ProgressReport, ReportLink, ReportPdf, ReportStatus
 from .campaigns import only_reading, send_back, writable_campaign
 
 
@@ -75,15 +75,7 @@ def report_create(request, campaign_pk):
         if form.is_valid():
             start = form.cleaned_data["period_start"]
             end = form.cleaned_data["period_end"]
-            with transaction.atomic():
-                report = content.create_report(campaign, start, end, request.user)
-                Activity.record(
-                    campaign,
-                    request.user,
-                    Activity.Verb.REPORT_DRAFTED,
-                    f"Drafted the progress report “{report.title}”",
-                    data={"report": report.pk},
-                )
+            report = content.draft(campaign, start, end, request.user)
             messages.success(request, "Draft ready: read it through and edit it.")
             return redirect("report_edit", campaign.pk, report.pk)
         status = 400

@@ -2,20 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 
-from .. import notices, versions
+from .. import stakeholders as people
+from .. import versions
 from ..access import get_campaign, get_in_campaign
 from ..forms.campaigns import StakeholderForm
-from ..forms.insights import StakeholderStanceForm
 from ..insights.panels import stakeholder_panels
-from ..models import Activity, Stakeholder, Stance, StanceChange
+from ..models import Stakeholder, Stance
 from ..objections import panel as objection_panel
 from .campaigns import only_reading, send_back, writable_campaign
-
-DUPLICATE_NAME = "This campaign already has a stakeholder with this name."
 
 
 def _render_list(request, campaign, form, status=200):
@@ -36,16 +33,6 @@ def _render_list(request, campaign, form, status=200):
     )
 
 
-def _save_stakeholder(form, write=None):
-    """Saves over the version the form was loaded from (None on a conflict),
-    turning a name taken in a concurrent request into a field error."""
-    try:
-        return versions.save(form, write)
-    except IntegrityError:
-        form.add_error("name", DUPLICATE_NAME)
-        return None
-
-
 @login_required
 def stakeholder_list(request, campaign_pk):
     campaign = get_campaign(request, campaign_pk)
@@ -62,36 +49,10 @@ def stakeholder_create(request, campaign_pk):
         # The add form lives on the list.
         return redirect("stakeholder_list", campaign.pk)
     form = StakeholderForm(request.POST, campaign=campaign)
-    if form.is_valid() and (stakeholder := _save_stakeholder(form)):
-        Activity.record(
-            campaign,
-            request.user,
-            Activity.Verb.STAKEHOLDER_ADDED,
-            f"Added {stakeholder.name} ({stakeholder.get_stance_display().lower()})",
-            stakeholder=stakeholder,
-            # Their starting point, not a move: no StanceChange is written.
-            data={"stance": stakeholder.stance},
-        )
+    if form.is_valid() and (stakeholder := people.add(form, campaign, request.user)):
         messages.success(request, f"{stakeholder.name} added.")
         return redirect("stakeholder_list", campaign.pk)
     return _render_list(request, campaign, form, status=400)
-
-
-def _credit_tactics(campaign, can_write):
-    """The tactics a stance change may be credited to, as the user sees them."""
-    tactics = campaign.tactics.order_by("title", "pk")
-    if not can_write:
-        tactics = tactics.filter(is_private=False)  # quiet tactics stay in the team
-    return list(tactics)
-
-
-def _stance_form(stakeholder, tactics, data=None):
-    return StakeholderStanceForm(
-        data,
-        stakeholder=stakeholder,
-        tactics=tactics,
-        initial={"to_stance": stakeholder.stance},
-    )
 
 
 def _render_detail(request, campaign, stakeholder, form=None, status=200):
@@ -101,7 +62,9 @@ def _render_detail(request, campaign, stakeholder, form=None, status=200):
     if not can_write:
         form = None
     elif form is None:
-        form = _stance_form(stakeholder, _credit_tactics(campaign, can_write))
+        form = people.stance_form(
+            stakeholder, people.credit_tactics(campaign, can_write)
+        )
     history = list(stakeholder.stance_changes.select_related("recorded_by", "tactic"))
     for change in history:
         # Badge classes for both ends of the move, as on Stakeholder.stance_slug.
@@ -161,19 +124,9 @@ def stakeholder_edit(request, campaign_pk, stakeholder_pk):
         return send_back(request, stakeholder)
     if request.method == "POST":
         form = StakeholderForm(request.POST, instance=stakeholder, campaign=campaign)
-
-        def write():
-            versions.save_fields(form)
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.STAKEHOLDER_UPDATED,
-                f"Updated {stakeholder.name}",
-                stakeholder=stakeholder,
-                data={"fields": form.changed_data, "version": stakeholder.version},
-            )
-
-        if form.is_valid() and _save_stakeholder(form, write):
+        if form.is_valid() and people.save_edit(
+            form, campaign, stakeholder, request.user
+        ):
             messages.success(request, f"{stakeholder.name} saved.")
             return redirect(stakeholder)
         status = versions.status(form)
@@ -202,37 +155,13 @@ def stance_change(request, campaign_pk, stakeholder_pk):
     if request.method != "POST":
         # The form lives on the stakeholder's page.
         return redirect(get_in_campaign(campaign, Stakeholder, stakeholder_pk))
-    tactics = _credit_tactics(campaign, request.membership.can_write)
-    with transaction.atomic():
-        # Lock the row so two people recording at once each see the other's move.
-        stakeholder = get_in_campaign(
-            campaign, Stakeholder.objects.select_for_update(), stakeholder_pk
-        )
-        form = _stance_form(stakeholder, tactics, request.POST)
-        if form.is_valid():
-            from_stance, to_stance = stakeholder.stance, form.cleaned_data["to_stance"]
-            tactic = form.cleaned_data["tactic"]
-            change = StanceChange.objects.create(
-                stakeholder=stakeholder,
-                from_stance=from_stance,
-                to_stance=to_stance,
-                reason=form.cleaned_data["reason"],
-                recorded_by=request.user,
-                tactic=tactic,
-            )
-            stakeholder.stance = to_stance
-            stakeholder.save(update_fields=["stance"])
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.STANCE_CHANGED,
-                f"{stakeholder.name}: {Stance(from_stance).label} → "
-                f"{Stance(to_stance).label}",
-                stakeholder=stakeholder,
-                tactic=tactic,
-                data={"from": from_stance, "to": to_stance},
-            )
-            notices.decider_moved(change, campaign, request.user)
+    stakeholder, form = people.change_stance(
+        campaign,
+        stakeholder_pk,
+        request.POST,
+        request.user,
+        request.membership.can_write,
+    )
     if form.is_valid():
         messages.success(
             request,
