@@ -73,6 +73,34 @@ def stance_form(stakeholder, tactics, data=None):
     )
 
 
+def record_stance_change(campaign, stakeholder, move, actor):
+    """Keep a move on the ladder (`move`: a valid form's to_stance, reason and
+    tactic) with its activity line and the notifications it makes. The
+    caller holds the stakeholder's row lock."""
+    from_stance, to_stance = stakeholder.stance, move["to_stance"]
+    change = StanceChange.objects.create(
+        stakeholder=stakeholder,
+        from_stance=from_stance,
+        to_stance=to_stance,
+        reason=move["reason"],
+        recorded_by=actor,
+        tactic=move["tactic"],
+    )
+    stakeholder.stance = to_stance
+    stakeholder.save(update_fields=["stance"])
+    Activity.record(
+        campaign,
+        actor,
+        Activity.Verb.STANCE_CHANGED,
+        f"{stakeholder.name}: {Stance(from_stance).label} → {Stance(to_stance).label}",
+        stakeholder=stakeholder,
+        tactic=move["tactic"],
+        data={"from": from_stance, "to": to_stance},
+    )
+    notices.decider_moved(change, campaign, actor)
+    return change
+
+
 def change_stance(campaign, stakeholder_pk, data, actor, can_write):
     """Record a move on the ladder from posted `data`: (stakeholder, form),
     the form invalid when nothing was recorded. Raises Http404 for another
@@ -85,27 +113,5 @@ def change_stance(campaign, stakeholder_pk, data, actor, can_write):
         )
         form = stance_form(stakeholder, tactics, data)
         if form.is_valid():
-            from_stance, to_stance = stakeholder.stance, form.cleaned_data["to_stance"]
-            tactic = form.cleaned_data["tactic"]
-            change = StanceChange.objects.create(
-                stakeholder=stakeholder,
-                from_stance=from_stance,
-                to_stance=to_stance,
-                reason=form.cleaned_data["reason"],
-                recorded_by=actor,
-                tactic=tactic,
-            )
-            stakeholder.stance = to_stance
-            stakeholder.save(update_fields=["stance"])
-            Activity.record(
-                campaign,
-                actor,
-                Activity.Verb.STANCE_CHANGED,
-                f"{stakeholder.name}: {Stance(from_stance).label} → "
-                f"{Stance(to_stance).label}",
-                stakeholder=stakeholder,
-                tactic=tactic,
-                data={"from": from_stance, "to": to_stance},
-            )
-            notices.decider_moved(change, campaign, actor)
+            record_stance_change(campaign, stakeholder, form.cleaned_data, actor)
     return stakeholder, form

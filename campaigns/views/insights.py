@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .. import notices
+from .. import stakeholders as people
 from ..access import get_campaign, get_in_campaign, require_write
 from ..forms.insights import ContactForm, StanceMoveForm
 from ..insights import attribution, contact, grid, history, reach
-from ..models import Activity, Stakeholder, Stance, StanceChange
+from ..models import Activity, Stakeholder, Stance
 
 # Each stance's name and CSS slug, on the ladder's order, for the charts' keys.
 STANCE_KEY = [{"label": s.label, "slug": s.name.lower()} for s in Stance]
@@ -171,34 +171,14 @@ def stance_move(request, campaign_pk, stakeholder_pk):
         )
         form = StanceMoveForm(request.POST, stakeholder=stakeholder, tactics=tactics)
         if form.is_valid():
-            from_stance = stakeholder.stance
-            to_stance = form.cleaned_data["to_stance"]
-            tactic = form.cleaned_data["tactic"]
-            change = StanceChange.objects.create(
-                stakeholder=stakeholder,
-                from_stance=from_stance,
-                to_stance=to_stance,
-                reason=form.cleaned_data["reason"],
-                recorded_by=request.user,
-                tactic=tactic,
+            people.record_stance_change(
+                campaign, stakeholder, form.cleaned_data, request.user
             )
-            stakeholder.stance = to_stance
-            stakeholder.save(update_fields=["stance"])
-            Activity.record(
-                campaign,
-                request.user,
-                Activity.Verb.STANCE_CHANGED,
-                f"{stakeholder.name}: {Stance(from_stance).label} → "
-                f"{Stance(to_stance).label}",
-                stakeholder=stakeholder,
-                tactic=tactic,
-                data={"from": from_stance, "to": to_stance},
-            )
-            notices.decider_moved(change, campaign, request.user)
     if not form.is_valid():
         return _render_pipeline(request, campaign, bound_form=form, status=400)
     messages.success(
-        request, f"{stakeholder.name} is now {Stance(to_stance).label.lower()}."
+        request,
+        f"{stakeholder.name} is now {stakeholder.get_stance_display().lower()}.",
     )
     return redirect(
         reverse("stance_pipeline", args=[campaign.pk]) + f"#card-{stakeholder.pk}"
