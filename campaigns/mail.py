@@ -30,16 +30,6 @@ SEND_ERRORS = (smtplib.SMTPException, OSError)
 # A claim that keeps failing for another reason (a malformed address) stops here.
 MAX_ATTEMPTS = 10
 UNSUBSCRIBE_SALT = "campaigns.unsubscribe"
-# The emails a teammate turns on and off in their email settings.
-SETTINGS_KINDS = {
-    EmailKind.DIGEST,
-    EmailKind.DUE_SOON,
-    EmailKind.OVERDUE,
-    EmailKind.REPORT_DUE,
-    EmailKind.ASSIGNED,
-    EmailKind.MENTIONED,
-    EmailKind.DECIDER_MOVED,
-}
 
 
 def absolute_url(path):
@@ -58,7 +48,7 @@ def read_unsubscribe_token(token):
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
-        or value[1] not in SETTINGS_KINDS
+        or value[1] not in EmailKind.values
     ):
         raise signing.BadSignature("Unexpected unsubscribe token.")
     return value[0], EmailKind(value[1])

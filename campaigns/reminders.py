@@ -25,6 +25,7 @@ from .models import (
     EmailDelivery,
     EmailKind,
     NoticeDelivery,
+    NoticeKind,
     Tactic,
     User,
 )
@@ -40,12 +41,14 @@ ASSIGNMENT_TASK = "campaigns.tasks.send_assignment_email"
 # Due tomorrow, assigned, mentioned and a decider moving are notifications
 # too (campaigns/notices.py): emailed only when that is the person's choice.
 PREFERENCE_OF_KIND = {
-    EmailKind.DUE_SOON: "due_soon_delivery",
     EmailKind.OVERDUE: "remind_overdue",
     EmailKind.REPORT_DUE: "remind_report_due",
-    EmailKind.ASSIGNED: "assigned_delivery",
-    EmailKind.MENTIONED: "mention_delivery",
-    EmailKind.DECIDER_MOVED: "stance_delivery",
+    EmailKind.DUE_SOON: notices.PREFERENCE_OF_KIND[NoticeKind.DUE_SOON],
+    EmailKind.ASSIGNED: notices.PREFERENCE_OF_KIND[NoticeKind.ASSIGNED],
+    **{
+        email: notices.PREFERENCE_OF_KIND[kind]
+        for kind, email in notices.EMAIL_KIND_OF.items()
+    },
 }
 
 

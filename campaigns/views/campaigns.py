@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from .. import calendar_feed, campaign_changes, versions
-from ..access import check_role, get_campaign
+from ..access import check_role, get_campaign, require_write
 from ..forms.campaigns import CampaignForm
 from ..insights.panels import campaign_panels
 from ..models import (
@@ -45,6 +45,17 @@ def writable_campaign(request, campaign_pk):
     """The campaign for a page that changes it: a viewer's POST is refused
     (403) before its data is read; their GET is answered by `send_back`."""
     return get_campaign(request, campaign_pk, write=request.method == "POST")
+
+
+def campaign_post(request, campaign_pk, page):
+    """(campaign, None) for a writer's POST to a campaign's button, else
+    (campaign, the answer): a GET goes to the `page` the button is on, a
+    viewer's POST is refused (403)."""
+    campaign = writable_campaign(request, campaign_pk)
+    if request.method != "POST":
+        return campaign, redirect(page, campaign.pk)
+    require_write(request)
+    return campaign, None
 
 
 def send_back(request, to, *args):

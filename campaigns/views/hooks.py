@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from .. import webhooks
-from ..access import get_membership, require_write
+from ..access import get_membership
 from ..forms.hooks import ChatHookForm, WebhookEndpointForm
 from ..models import Activity, ChatHook, HookDelivery, WebhookEndpoint
-from .campaigns import send_back, writable_campaign
+from .campaigns import campaign_post, send_back, writable_campaign
 
 
 def _with_recent(queryset):
@@ -196,11 +196,7 @@ def chat_hooks(request, campaign_pk):
 
 
 def _writer_post(request, campaign_pk):
-    campaign = writable_campaign(request, campaign_pk)
-    if request.method != "POST":
-        return campaign, redirect("chat_hooks", campaign.pk)
-    require_write(request)
-    return campaign, None
+    return campaign_post(request, campaign_pk, "chat_hooks")
 
 
 @login_required

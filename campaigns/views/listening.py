@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import listening as logic
 from .. import listening_mail
-from ..access import get_in_campaign, require_write
+from ..access import get_in_campaign
 from ..forms.listening import (
     FeedForm,
     KeepAsEvidenceForm,
@@ -26,7 +26,7 @@ from ..models import (
     Mention,
     MentionStatus,
 )
-from .campaigns import writable_campaign
+from .campaigns import campaign_post, writable_campaign
 
 # New mentions shown per label; the rest wait until these are dealt with.
 SHOWN = 30
@@ -111,11 +111,7 @@ def listening(request, campaign_pk):
 
 
 def _writer_post(request, campaign_pk):
-    campaign = writable_campaign(request, campaign_pk)
-    if request.method != "POST":
-        return campaign, redirect("listening", campaign.pk)
-    require_write(request)
-    return campaign, None
+    return campaign_post(request, campaign_pk, "listening")
 
 
 @login_required

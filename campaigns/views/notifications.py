@@ -81,6 +81,9 @@ def unsubscribe(request, token):
     try:
         user_pk, kind = read_unsubscribe_token(token)
         user = User.objects.get(pk=user_pk)
+        # Only what the person's email settings switch (not, say, a report).
+        if kind != EmailKind.DIGEST and kind not in PREFERENCE_OF_KIND:
+            raise signing.BadSignature("Not a kind of email of the settings.")
     except (signing.BadSignature, User.DoesNotExist):
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
     if kind == EmailKind.DIGEST:
